@@ -1,0 +1,40 @@
+"""Forms for managing staff accounts."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringField
+from wtforms.validators import DataRequired, Email, Length
+
+from engage.models import Role
+from engage.services.passwords import MIN_PASSWORD_LENGTH
+
+ROLE_CHOICES = [(r.value, r.label) for r in Role]
+
+
+class CreateUserForm(FlaskForm):
+    name = StringField("Full name", validators=[DataRequired("Enter their full name"),
+                                                Length(max=120)])
+    email = EmailField(
+        "Email address",
+        validators=[
+            DataRequired("Enter their email address"),
+            Email("Enter an email address in the correct format, like name@nhs.net"),
+        ],
+    )
+    role = RadioField("Role", choices=ROLE_CHOICES,
+                      validators=[DataRequired("Select a role")])
+    password = PasswordField(
+        "Temporary password",
+        description=f"At least {MIN_PASSWORD_LENGTH} characters. Ask them to change it.",
+        validators=[
+            DataRequired("Enter a temporary password"),
+            Length(min=MIN_PASSWORD_LENGTH,
+                   message=f"Password must be {MIN_PASSWORD_LENGTH} characters or more"),
+        ],
+    )
+
+
+class EditUserForm(FlaskForm):
+    role = RadioField("Role", choices=ROLE_CHOICES, validators=[DataRequired("Select a role")])
+    active = BooleanField("Account is active")

@@ -1,0 +1,73 @@
+"""Staff dashboard, staff accounts and the audit log."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from engage.admin.forms import CreateUserForm, EditUserForm
+from engage.auth import ALL_STAFF, roles_required
+from engage.models import Role
+from engage.services import audit_log as audit_service
+from engage.services import dashboard as dashboard_service
+from engage.services import users as user_service
+from engage.services.errors import DomainError
+
+bp = Blueprint("admin", __name__)
+
+
+@bp.route("/")
+@roles_required(*ALL_STAFF)
+def dashboard() -> str:
+    return render_template("admin/dashboard.html", summary=dashboard_service.summary())
+
+
+@bp.route("/users")
+@roles_required(Role.ADMIN)
+def users() -> str:
+    return render_template("admin/users.html", users=user_service.list_users())
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def create_user() -> str | Response:
+    form = CreateUserForm()
+    if form.validate_on_submit():
+        try:
+            user = user_service.create_user(form.email.data or "", form.name.data or "",
+                                     Role(form.role.data), form.password.data or "")
+        except DomainError as err:
+            form.email.errors = [err.message]
+        else:
+            flash(f"Account created for {user.name}.", "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_new.html", form=form)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def edit_user(user_id: int) -> str | Response:
+    user = user_service.get_user(user_id)
+    form = EditUserForm(obj=user if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            user_service.set_role(user.id, Role(form.role.data), current_user)
+            user_service.set_active(user.id, bool(form.active.data), current_user)
+        except DomainError as err:
+            form.role.errors = [err.message]
+        else:
+            flash(f"Account updated for {user.name}.", "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_edit.html", form=form, user=user)
+
+
+@bp.route("/audit")
+@roles_required(Role.ADMIN)
+def audit_log() -> str:
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    entity = request.args.get("entity") or None
+    events, has_more = audit_service.list_events(page=page, entity_type=entity)
+    return render_template("admin/audit.html", events=events, page=page, has_more=has_more,
+                           entity=entity, entity_types=audit_service.entity_types())
+

@@ -1,0 +1,109 @@
+"""Configuration from ENGAGE_* environment variables, with safe demo defaults."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+DEMO_SECRET_KEY = "demo-secret-key-change-me"  # noqa: S105 - a known value that production refuses
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    """Raised when the configuration is unsafe or incomplete for the chosen mode."""
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def default_instance_path() -> Path:
+    return Path(os.environ.get("ENGAGE_INSTANCE_PATH", PROJECT_ROOT / "instance")).resolve()
+
+
+def default_sqlite_url(instance_path: Path) -> str:
+    return f"sqlite:///{instance_path / 'engage.sqlite3'}"
+
+
+@dataclass(frozen=True)
+class EnvSettings:
+    """What the environment says; turned into Flask config by ``to_flask``."""
+
+    env: str
+    secret_key: str
+    database_url: str
+    redis_url: str | None
+    instance_path: Path
+    small_number_threshold: int
+    session_cookie_secure: bool
+    ratelimit_login: str
+
+    @classmethod
+    def from_environ(cls, environ: dict[str, str] | None = None) -> EnvSettings:
+        e = os.environ if environ is None else environ
+        instance = Path(e.get("ENGAGE_INSTANCE_PATH") or default_instance_path()).resolve()
+        env = (e.get("ENGAGE_ENV") or "demo").strip().lower()
+        return cls(
+            env=env,
+            secret_key=e.get("ENGAGE_SECRET_KEY") or DEMO_SECRET_KEY,
+            database_url=e.get("ENGAGE_DATABASE_URL") or default_sqlite_url(instance),
+            redis_url=e.get("ENGAGE_REDIS_URL") or None,
+            instance_path=instance,
+            small_number_threshold=int(e.get("ENGAGE_SMALL_NUMBER_THRESHOLD") or 10),
+            # Demo serves plain http on loopback; production cookies are always Secure.
+            session_cookie_secure=_bool(e.get("ENGAGE_SECURE_COOKIES"), default=env == "production"),
+            ratelimit_login=e.get("ENGAGE_RATELIMIT_LOGIN") or "10 per minute;50 per hour",
+        )
+
+    def check(self) -> None:
+        """Refuse production with the demo secret, a weak secret or the embedded database."""
+        if self.env not in {"demo", "development", "test", "production"}:
+            raise ConfigError(
+                f"ENGAGE_ENV is {self.env!r}; use one of demo, development, test or production."
+            )
+        if self.env != "production":
+            return
+        problems = []
+        if self.secret_key == DEMO_SECRET_KEY or len(self.secret_key) < 32:
+            problems.append("set ENGAGE_SECRET_KEY to a random value of at least 32 characters")
+        if self.database_url.startswith("sqlite"):
+            problems.append("set ENGAGE_DATABASE_URL to a PostgreSQL database")
+        if problems:
+            raise ConfigError("Refusing to start in production: " + "; ".join(problems) + ".")
+
+    def to_flask(self) -> dict[str, Any]:
+        engine_options: dict[str, Any] = {"pool_pre_ping": True}
+        return {
+            "ENGAGE_ENV": self.env,
+            "SECRET_KEY": self.secret_key,
+            "SQLALCHEMY_DATABASE_URI": normalise_database_url(self.database_url),
+            "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
+            "ENGAGE_REDIS_URL": self.redis_url,
+            "ENGAGE_SMALL_NUMBER_THRESHOLD": self.small_number_threshold,
+            "SESSION_COOKIE_SECURE": self.session_cookie_secure,
+            "REMEMBER_COOKIE_SECURE": self.session_cookie_secure,
+            "SESSION_COOKIE_HTTPONLY": True,
+            "REMEMBER_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "SESSION_COOKIE_NAME": "engage_session",
+            "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+            # A token tied to the session, not the clock: a resident may take more than an hour.
+            "WTF_CSRF_TIME_LIMIT": None,
+            "RATELIMIT_STORAGE_URI": self.redis_url or "memory://",
+            "RATELIMIT_LOGIN": self.ratelimit_login,
+            "RATELIMIT_HEADERS_ENABLED": True,
+            "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+        }
+
+
+def normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL URLs given in the common short forms."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url

@@ -1,0 +1,85 @@
+"""Friendly error pages (HTML for people, JSON for the API), never a stack trace."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError, ProgrammingError
+from werkzeug.exceptions import HTTPException
+
+from engage.extensions import db
+from engage.services.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+TITLES = {
+    400: "Sorry, there is a problem with that request",
+    401: "Sign in to continue",
+    403: "You do not have permission to see this page",
+    404: "Page not found",
+    405: "Sorry, that did not work",
+    413: "That file is too large",
+    429: "Too many attempts",
+    500: "Sorry, there is a problem with the service",
+    503: "Sorry, the service is unavailable",
+}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _render(status: int, message: str | None = None, template: str | None = None) -> Response:
+    title = TITLES.get(status, TITLES[500])
+    if _wants_json():
+        resp = jsonify({"error": {"status": status, "title": title, "message": message}})
+        resp.status_code = status
+        return resp
+    body = render_template(template or "errors/error.html", status=status, title=title,
+                           message=message)
+    return Response(body, status=status, mimetype="text/html")
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf(err: CSRFError) -> Response:
+        # Typically an expired session or a form left open across a restart.
+        return _render(400, err.description, "errors/csrf.html")
+
+    @app.errorhandler(DomainError)
+    def _domain(err: DomainError) -> Response:
+        db.session.rollback()
+        return _render(err.status_code, err.message)
+
+    @app.errorhandler(HTTPException)
+    def _http(err: HTTPException) -> Response:
+        status = err.code or 500
+        message = None
+        if status == 429:
+            message = "You have tried too many times. Wait a few minutes, then try again."
+        elif status == 413:
+            message = "Choose a smaller file."
+        return _render(status, message)
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(ProgrammingError)
+    def _database(err: Exception) -> Response:
+        db.session.rollback()
+        log.error("database error: %s", type(err).__name__, exc_info=err)
+        text = str(err).lower()
+        if "no such table" in text or "does not exist" in text or "undefinedtable" in text:
+            message = (
+                "The database has not been set up. An administrator needs to run "
+                "'flask --app engage db-upgrade' (or 'make demo')."
+            )
+        else:
+            message = "The database could not be reached. Try again in a few minutes."
+        return _render(503, message)
+
+    @app.errorhandler(Exception)
+    def _unexpected(err: Exception) -> Response:
+        db.session.rollback()
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return _render(500, "Try again later. Anything you already submitted has been kept.")

@@ -1,0 +1,34 @@
+"""Typed SQLAlchemy 2.0 models; importing this module registers every table on ``Base``."""
+
+from engage.models.base import Base, utcnow
+from engage.models.insight import (
+    AnalysisRun,
+    Code,
+    Comment,
+    CommentCode,
+    CommentTheme,
+    ThemeIntentionLink,
+    Theme,
+    Topic,
+    YouSaidWeDid,
+)
+from engage.models.intentions import Intention, IntentionDomain
+from engage.models.people import (
+    Consent,
+    Demographics,
+    GpPractice,
+    PanelMembership,
+    Person,
+    Place,
+    PpgMembership,
+)
+from engage.models.staff import AuditEvent, Role, User
+from engage.models.surveys import Answer, Question, Response, Section, Survey, survey_intention
+
+__all__ = [
+    "AnalysisRun", "Answer", "AuditEvent", "Base", "Code", "Comment", "CommentCode",
+    "CommentTheme", "Consent", "Demographics", "GpPractice", "Intention", "IntentionDomain",
+    "PanelMembership", "Person", "Place", "PpgMembership", "Question", "Response", "Role",
+    "Section", "Survey", "Theme", "ThemeIntentionLink", "Topic", "User", "YouSaidWeDid",
+    "survey_intention", "utcnow",
+]

@@ -1,0 +1,169 @@
+"""Comments, coding, themes, analysis runs, links to intentions, and responses to residents."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from engage.models.base import Base, utcnow
+from engage.models.intentions import Intention
+
+
+class Comment(Base):
+    """A unit of free text to analyse, with the context that breakdowns need.
+
+    ``original_text`` is restricted to the engagement role; everything downstream reads
+    ``redacted_text``. Demographic fields are a snapshot taken when the comment arrived, so that
+    erasing a person keeps the anonymised breakdowns intact.
+    """
+
+    __tablename__ = "comment"
+    __table_args__ = (
+        Index("ix_comment_state_received", "moderation_state", "received_at"),
+        UniqueConstraint("source", "source_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(20))  # survey, healthwatch, fft, event, import
+    # Idempotency key within a source: the answer id, or a hash of an imported row.
+    source_key: Mapped[str] = mapped_column(String(80))
+    survey_id: Mapped[int | None] = mapped_column(ForeignKey("survey.id"), index=True)
+    question_id: Mapped[int | None] = mapped_column(ForeignKey("question.id"))
+    response_id: Mapped[int | None] = mapped_column(ForeignKey("response.id", ondelete="SET NULL"))
+    original_text: Mapped[str] = mapped_column(Text)
+    redacted_text: Mapped[str | None] = mapped_column(Text)
+    moderation_state: Mapped[str] = mapped_column(String(20), default="pending")
+    hidden_reason: Mapped[str | None] = mapped_column(String(200))
+    language: Mapped[str | None] = mapped_column(String(10))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    place_id: Mapped[int | None] = mapped_column(ForeignKey("place.id"), index=True)
+    age_band: Mapped[str | None] = mapped_column(String(20))
+    sex: Mapped[str | None] = mapped_column(String(30))
+    ethnicity: Mapped[str | None] = mapped_column(String(80))
+    deprivation_decile: Mapped[int | None]
+
+
+class Code(Base):
+    """A code in the taxonomy the team controls for manual tagging."""
+
+    __tablename__ = "code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+
+
+class CommentCode(Base):
+    __tablename__ = "comment_code"
+    __table_args__ = (UniqueConstraint("comment_id", "code_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id", ondelete="CASCADE"), index=True)
+    code_id: Mapped[int] = mapped_column(ForeignKey("code.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Theme(Base):
+    """A stable theme in the team's taxonomy; runs' topics are matched to these."""
+
+    __tablename__ = "theme"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    examples: Mapped[list[str]] = mapped_column(default=list)
+    origin: Mapped[str] = mapped_column(String(20), default="seed")  # seed, team, discovered
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("theme.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AnalysisRun(Base):
+    """A background analysis; this row is the truth about its progress and outcome."""
+
+    __tablename__ = "analysis_run"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), default="queued", index=True)
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    progress: Mapped[int] = mapped_column(default=0)  # percent
+    stage: Mapped[str | None] = mapped_column(String(60))
+    error: Mapped[str | None] = mapped_column(Text)
+    comment_count: Mapped[int | None]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+    topics: Mapped[list[Topic]] = relationship(back_populates="run", cascade="all, delete-orphan")
+
+
+class Topic(Base):
+    __tablename__ = "topic"
+    __table_args__ = (UniqueConstraint("run_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("analysis_run.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    label: Mapped[str] = mapped_column(String(200))
+    keywords: Mapped[list[str]] = mapped_column(default=list)
+    size: Mapped[int] = mapped_column(default=0)
+    representative_comment_ids: Mapped[list[int]] = mapped_column(default=list)
+    theme_id: Mapped[int | None] = mapped_column(ForeignKey("theme.id"))
+
+    run: Mapped[AnalysisRun] = relationship(back_populates="topics")
+    theme: Mapped[Theme | None] = relationship()
+
+
+class CommentTheme(Base):
+    """A theme a comment speaks of, from a run or from a person."""
+
+    __tablename__ = "comment_theme"
+    __table_args__ = (UniqueConstraint("comment_id", "theme_id", "run_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id", ondelete="CASCADE"), index=True)
+    theme_id: Mapped[int] = mapped_column(ForeignKey("theme.id", ondelete="CASCADE"), index=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("analysis_run.id", ondelete="CASCADE"))
+    topic_id: Mapped[int | None] = mapped_column(ForeignKey("topic.id", ondelete="SET NULL"))
+    is_main: Mapped[bool] = mapped_column(default=True)
+    probability: Mapped[float | None]
+    source: Mapped[str] = mapped_column(String(20), default="model")  # model, person
+
+
+class ThemeIntentionLink(Base):
+    __tablename__ = "theme_intention_link"
+    __table_args__ = (UniqueConstraint("theme_id", "intention_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    theme_id: Mapped[int] = mapped_column(ForeignKey("theme.id", ondelete="CASCADE"))
+    intention_id: Mapped[int] = mapped_column(ForeignKey("intention.id", ondelete="CASCADE"))
+    score: Mapped[float | None]
+    state: Mapped[str] = mapped_column(String(20), default="suggested")  # confirmed, rejected
+    evidence: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None]
+
+    theme: Mapped[Theme] = relationship()
+    intention: Mapped[Intention] = relationship()
+
+
+class YouSaidWeDid(Base):
+    """A commissioner's response to a theme or intention, published to residents."""
+
+    __tablename__ = "you_said_we_did"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    theme_id: Mapped[int | None] = mapped_column(ForeignKey("theme.id", ondelete="SET NULL"))
+    intention_id: Mapped[int | None] = mapped_column(ForeignKey("intention.id", ondelete="SET NULL"))
+    you_said: Mapped[str] = mapped_column(Text)
+    we_did: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="considering")
+    reason: Mapped[str | None] = mapped_column(Text)  # why, when the status is not_possible
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    published_at: Mapped[datetime | None]

@@ -1,0 +1,124 @@
+"""Places, residents known to the platform, consent, the panel and PPGs.
+
+Contact details (``Person``) and demographics (``Demographics``) live in separate tables so that
+special-category data can be access-controlled and erased on its own, apart from answers.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, SmallInteger, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from engage.models.base import Base, utcnow
+
+
+class Place(Base):
+    """The ICB, its places and footprints, and neighbourhoods: a tree."""
+
+    __tablename__ = "place"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(20))  # icb, place, footprint, neighbourhood
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("place.id"))
+
+    parent: Mapped[Place | None] = relationship(remote_side=[id])
+
+
+class GpPractice(Base):
+    __tablename__ = "gp_practice"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(160))
+    place_id: Mapped[int | None] = mapped_column(ForeignKey("place.id"))
+    postcode: Mapped[str | None] = mapped_column(String(10))
+
+    place: Mapped[Place | None] = relationship()
+
+
+class Person(Base):
+    """A resident who chose to be known: contact details only."""
+
+    __tablename__ = "person"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str] = mapped_column(String(36), unique=True)  # opaque id for links and exports
+    given_name: Mapped[str | None] = mapped_column(String(80))
+    family_name: Mapped[str | None] = mapped_column(String(80))
+    email: Mapped[str | None] = mapped_column(String(254), index=True)
+    phone: Mapped[str | None] = mapped_column(String(30))
+    postcode: Mapped[str | None] = mapped_column(String(10))
+    place_id: Mapped[int | None] = mapped_column(ForeignKey("place.id"))
+    contact_preference: Mapped[str | None] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    erased_at: Mapped[datetime | None]  # set when personal data was deleted on request
+
+    place: Mapped[Place | None] = relationship()
+    demographics: Mapped[Demographics | None] = relationship(
+        back_populates="person", cascade="all, delete-orphan", uselist=False
+    )
+    consents: Mapped[list[Consent]] = relationship(
+        back_populates="person", cascade="all, delete-orphan"
+    )
+
+
+class Demographics(Base):
+    """Special-category and equality data, one row per person, every field optional."""
+
+    __tablename__ = "demographics"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), unique=True)
+    age_band: Mapped[str | None] = mapped_column(String(20))
+    sex: Mapped[str | None] = mapped_column(String(30))
+    ethnicity: Mapped[str | None] = mapped_column(String(80))
+    disability: Mapped[str | None] = mapped_column(String(30))
+    long_term_condition: Mapped[str | None] = mapped_column(String(30))
+    carer: Mapped[str | None] = mapped_column(String(30))
+    deprivation_decile: Mapped[int | None] = mapped_column(SmallInteger)
+
+    person: Mapped[Person] = relationship(back_populates="demographics")
+
+
+class Consent(Base):
+    """What a person agreed to, under which version of the privacy notice, and when."""
+
+    __tablename__ = "consent"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(40))  # panel_membership, contact, demographics
+    notice_version: Mapped[str] = mapped_column(String(20))
+    given_at: Mapped[datetime] = mapped_column(default=utcnow)
+    withdrawn_at: Mapped[datetime | None]
+
+    person: Mapped[Person] = relationship(back_populates="consents")
+
+
+class PanelMembership(Base):
+    __tablename__ = "panel_membership"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    joined_on: Mapped[date]
+    left_on: Mapped[date | None]
+
+    person: Mapped[Person] = relationship()
+
+
+class PpgMembership(Base):
+    __tablename__ = "ppg_membership"
+    __table_args__ = (UniqueConstraint("person_id", "practice_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    practice_id: Mapped[int] = mapped_column(ForeignKey("gp_practice.id"), index=True)
+    joined_on: Mapped[date]
+    left_on: Mapped[date | None]
+
+    person: Mapped[Person] = relationship()
+    practice: Mapped[GpPractice] = relationship()

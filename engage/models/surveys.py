@@ -1,0 +1,114 @@
+"""Surveys, their questions, and residents' responses."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from engage.models.base import Base, utcnow
+from engage.models.intentions import Intention
+
+survey_intention = Table(
+    "survey_intention",
+    Base.metadata,
+    Column("survey_id", ForeignKey("survey.id", ondelete="CASCADE"), primary_key=True),
+    Column("intention_id", ForeignKey("intention.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Survey(Base):
+    __tablename__ = "survey"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    purpose: Mapped[str] = mapped_column(Text, default="")
+    audience: Mapped[str] = mapped_column(String(20), default="public")  # public, panel, ppg
+    status: Mapped[str] = mapped_column(String(20), default="draft")  # draft, open, closed
+    opens_on: Mapped[date | None]
+    closes_on: Mapped[date | None]
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
+    sections: Mapped[list[Section]] = relationship(
+        back_populates="survey", order_by="Section.position", cascade="all, delete-orphan"
+    )
+    intentions: Mapped[list[Intention]] = relationship(secondary=survey_intention)
+
+
+class Section(Base):
+    __tablename__ = "survey_section"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    title: Mapped[str] = mapped_column(String(200))
+    # Simple routing: show only when question ``key`` was answered with ``value``.
+    show_if: Mapped[dict[str, Any] | None]
+
+    survey: Mapped[Survey] = relationship(back_populates="sections")
+    questions: Mapped[list[Question]] = relationship(
+        back_populates="section", order_by="Question.position", cascade="all, delete-orphan"
+    )
+
+
+class Question(Base):
+    __tablename__ = "question"
+    __table_args__ = (UniqueConstraint("section_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    section_id: Mapped[int] = mapped_column(
+        ForeignKey("survey_section.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int]
+    key: Mapped[str] = mapped_column(String(60))
+    kind: Mapped[str] = mapped_column(String(30))
+    text: Mapped[str] = mapped_column(Text)
+    hint: Mapped[str] = mapped_column(Text, default="")
+    required: Mapped[bool] = mapped_column(default=False)
+    options: Mapped[list[str]] = mapped_column(default=list)
+    show_if: Mapped[dict[str, Any] | None]
+
+    section: Mapped[Section] = relationship(back_populates="questions")
+
+
+class Response(Base):
+    """A submission; resumable while in progress, submitted exactly once."""
+
+    __tablename__ = "response"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id"), index=True)
+    survey_version: Mapped[int] = mapped_column(default=1)
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("person.id", ondelete="SET NULL"), index=True
+    )
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    channel: Mapped[str] = mapped_column(String(20), default="online")  # online, paper, event
+    status: Mapped[str] = mapped_column(String(20), default="in_progress")
+    language: Mapped[str] = mapped_column(String(10), default="en")
+    place_id: Mapped[int | None] = mapped_column(ForeignKey("place.id"))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(index=True)
+
+    survey: Mapped[Survey] = relationship()
+    answers: Mapped[list[Answer]] = relationship(
+        back_populates="response", cascade="all, delete-orphan"
+    )
+
+
+class Answer(Base):
+    __tablename__ = "answer"
+    __table_args__ = (UniqueConstraint("response_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("response.id", ondelete="CASCADE"))
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id"), index=True)
+    value: Mapped[Any] = mapped_column(JSON)
+
+    response: Mapped[Response] = relationship(back_populates="answers")
+    question: Mapped[Question] = relationship()

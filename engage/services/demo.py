@@ -1,0 +1,215 @@
+"""Load the generated demo data set into the database, once."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, date, datetime, time
+
+from sqlalchemy import func, select
+
+from engage.demo.generate import DemoData, DemoResponse, DemoSurvey, generate
+from engage.extensions import db
+from engage.models import (
+    Answer,
+    Comment,
+    Consent,
+    Demographics,
+    GpPractice,
+    Intention,
+    PanelMembership,
+    Person,
+    Place,
+    PpgMembership,
+    Question,
+    Response,
+    Role,
+    Section,
+    Survey,
+)
+from engage.services import intentions, users
+
+DEMO_MARKER_SLUG_PREFIX = "demo-"
+FREE_TEXT_KINDS = frozenset({"free_text_short", "free_text_long"})
+DEMO_PASSWORD = "engage-demo-password"  # noqa: S105 - printed for the demo; never used in production
+DEMO_STAFF = [
+    ("admin@example.org", "Alex Admin", Role.ADMIN),
+    ("engagement@example.org", "Sam Engagement", Role.ENGAGEMENT),
+    ("commissioner@example.org", "Chris Commissioner", Role.COMMISSIONER),
+    ("viewer@example.org", "Vic Viewer", Role.VIEWER),
+]
+# Which intentions each demo survey informs, by words in the intention's title.
+SURVEY_INTENTION_WORDS = {
+    "gp": ("primary care", "general practice", "access"),
+    "parking": ("transport", "estate", "hospital"),
+    "digital": ("digital", "NHS App"),
+}
+
+
+def demo_loaded() -> bool:
+    return bool(db.session.scalar(select(func.count(Survey.id)).where(
+        Survey.slug.like(f"{DEMO_MARKER_SLUG_PREFIX}%"))))
+
+
+def load_demo(seed: int = 2026) -> str:
+    """Create the demo staff, catalogue, places, people, surveys and responses if absent."""
+    catalogue = intentions.load_catalogue()
+    for email, name, role in DEMO_STAFF:
+        if users.get_user_by_email(email) is None:
+            users.create_user(email, name, role, DEMO_PASSWORD)
+    if demo_loaded():
+        return "Demo data is already loaded; nothing added."
+    data = generate(seed)
+    places = _load_places(data)
+    practices = _load_practices(data, places)
+    people = _load_people(data, places, practices)
+    surveys = {s.slug: _load_survey(s) for s in data.surveys}
+    comments = _load_responses(data.responses, surveys, people, places)
+    comments += _load_feedback(data, places)
+    db.session.commit()
+    return (
+        f"Demo data loaded: {len(data.people)} people, {len(data.surveys)} surveys, "
+        f"{len(data.responses)} responses, {comments} comments; "
+        f"catalogue {catalogue.created + catalogue.unchanged + catalogue.updated} intentions."
+    )
+
+
+def _load_places(data: DemoData) -> dict[str, Place]:
+    existing = {p.code: p for p in db.session.scalars(select(Place))}
+    for item in data.places:
+        if item.code not in existing:
+            place = Place(code=item.code, name=item.name, kind=item.kind)
+            db.session.add(place)
+            existing[item.code] = place
+    for item in data.places:
+        if item.parent_code:
+            existing[item.code].parent = existing[item.parent_code]
+    db.session.flush()
+    return existing
+
+
+def _load_practices(data: DemoData, places: dict[str, Place]) -> dict[str, GpPractice]:
+    existing = {p.code: p for p in db.session.scalars(select(GpPractice))}
+    for item in data.practices:
+        if item.code not in existing:
+            practice = GpPractice(code=item.code, name=item.name, postcode=item.postcode,
+                                  place=places[item.place_code])
+            db.session.add(practice)
+            existing[item.code] = practice
+    db.session.flush()
+    return existing
+
+
+def _load_people(data: DemoData, places: dict[str, Place],
+                 practices: dict[str, GpPractice]) -> dict[str, Person]:
+    people: dict[str, Person] = {}
+    for item in data.people:
+        person = Person(
+            ref=item.ref, given_name=item.given_name, family_name=item.family_name,
+            email=item.email, phone=item.phone, postcode=item.postcode,
+            place=places.get(item.place_code), contact_preference=item.contact_preference,
+        )
+        person.demographics = Demographics(
+            age_band=item.age_band, sex=item.sex, ethnicity=item.ethnicity,
+            disability=item.disability, long_term_condition=item.long_term_condition,
+            carer=item.carer, deprivation_decile=item.deprivation_decile,
+        )
+        joined = item.panel_joined_on or date(2025, 6, 1)
+        given = datetime.combine(joined, time(9), tzinfo=UTC)
+        person.consents = [
+            Consent(purpose="panel_membership" if item.panel_joined_on else "ppg_membership",
+                    notice_version="1.0", given_at=given),
+            Consent(purpose="demographics", notice_version="1.0", given_at=given),
+        ]
+        db.session.add(person)
+        if item.panel_joined_on:
+            db.session.add(PanelMembership(person=person, joined_on=item.panel_joined_on))
+        if item.ppg_practice_code:
+            db.session.add(PpgMembership(person=person, practice=practices[item.ppg_practice_code],
+                                         joined_on=joined))
+        people[item.ref] = person
+    db.session.flush()
+    return people
+
+
+def _load_survey(item: DemoSurvey) -> Survey:
+    survey = Survey(
+        slug=DEMO_MARKER_SLUG_PREFIX + item.slug, title=item.title, purpose=item.purpose,
+        audience=item.audience, status=item.status, opens_on=item.opens_on,
+        closes_on=item.closes_on,
+    )
+    for s_pos, sec in enumerate(item.sections):
+        section = Section(position=s_pos, title=sec.title)
+        for q_pos, q in enumerate(sec.questions):
+            section.questions.append(Question(
+                position=q_pos, key=q.key, kind=q.kind, text=q.text, hint=q.hint,
+                required=q.required, options=list(q.options),
+            ))
+        survey.sections.append(section)
+    survey.intentions = _intentions_for(item.slug)
+    db.session.add(survey)
+    db.session.flush()
+    return survey
+
+
+def _intentions_for(slug: str) -> list[Intention]:
+    for marker, words in SURVEY_INTENTION_WORDS.items():
+        if marker in slug:
+            found: list[Intention] = []
+            for word in words:
+                found += db.session.scalars(
+                    select(Intention).where(Intention.title.ilike(f"%{word}%"),
+                                            Intention.retired.is_(False)).limit(2)
+                )
+            return list({i.id: i for i in found}.values())[:4]
+    return []
+
+
+def _reference(n: int) -> str:
+    return "DEMO" + hashlib.sha256(str(n).encode()).hexdigest()[:8].upper()
+
+
+def _load_responses(responses: list[DemoResponse], surveys: dict[str, Survey],
+                    people: dict[str, Person], places: dict[str, Place]) -> int:
+    questions = {
+        slug: {q.key: q for sec in s.sections for q in sec.questions}
+        for slug, s in surveys.items()
+    }
+    comments = 0
+    for n, item in enumerate(responses):
+        survey = surveys[item.survey_slug]
+        person = people.get(item.person_ref) if item.person_ref else None
+        place = places.get(item.place_code) if item.place_code else None
+        response = Response(
+            survey=survey, person_id=person.id if person else None, reference=_reference(n),
+            channel=item.channel, status="submitted", place_id=place.id if place else None,
+            started_at=item.submitted_at, submitted_at=item.submitted_at,
+        )
+        db.session.add(response)
+        demo = person.demographics if person else None
+        for key, value in item.answers.items():
+            question = questions[item.survey_slug][key]
+            answer = Answer(question=question, value=value)
+            response.answers.append(answer)
+            if question.kind in FREE_TEXT_KINDS and isinstance(value, str) and value.strip():
+                db.session.flush()
+                db.session.add(Comment(
+                    source="survey", source_key=f"answer:{answer.id}", survey_id=survey.id,
+                    question_id=question.id, response_id=response.id, original_text=value,
+                    received_at=item.submitted_at, place_id=place.id if place else None,
+                    age_band=demo.age_band if demo else None, sex=demo.sex if demo else None,
+                    ethnicity=demo.ethnicity if demo else None,
+                    deprivation_decile=demo.deprivation_decile if demo else None,
+                ))
+                comments += 1
+    return comments
+
+
+def _load_feedback(data: DemoData, places: dict[str, Place]) -> int:
+    for n, item in enumerate(data.feedback):
+        place = places.get(item.place_code) if item.place_code else None
+        db.session.add(Comment(
+            source=item.source, source_key=f"demo:{n}", original_text=item.text,
+            received_at=datetime.combine(item.received_on, time(12), tzinfo=UTC),
+            place_id=place.id if place else None,
+        ))
+    return len(data.feedback)

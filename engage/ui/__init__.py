@@ -1,0 +1,36 @@
+"""Template helpers shared by every page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, request, url_for
+from flask_login import current_user
+
+from engage.models import Role
+
+# (endpoint, text, roles that see it; empty means every staff role)
+NAVIGATION: list[tuple[str, str, frozenset[Role]]] = [
+    ("admin.dashboard", "Dashboard", frozenset()),
+    ("insight.comments", "Comments", frozenset({Role.ENGAGEMENT, Role.ADMIN})),
+    ("reports.intentions", "Commissioning intentions", frozenset()),
+    ("admin.users", "Staff accounts", frozenset({Role.ADMIN})),
+    ("admin.audit_log", "Audit log", frozenset({Role.ADMIN})),
+]
+
+
+def nav_items() -> list[dict[str, Any]]:
+    if not current_user.is_authenticated:
+        return []
+    role = current_user.role_enum
+    items = []
+    for endpoint, text, roles in NAVIGATION:
+        if roles and role not in roles:
+            continue
+        href = url_for(endpoint)
+        items.append({"href": href, "text": text, "current": request.path == href})
+    return items
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals["nav_items"] = nav_items
