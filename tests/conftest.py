@@ -116,7 +116,9 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SERVER_NAME": "localhost",
-        "RATELIMIT_ENABLED": False,
+        # Each app gets fresh in-memory limits; tests that check the limit tighten it.
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_LOGIN": "1000 per minute",
     })
     app.test_client_class = PageCheckingClient
     with app.app_context():
@@ -131,8 +133,15 @@ class PageCheckingClient(FlaskClient):
     """A test client that parses every HTML page it receives and fails on a broken one."""
 
     def open(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
-        response = super().open(*args, **kwargs)
-        if response.mimetype == "text/html" and response.status_code != 304:
+        # Each request gets its own app context (and so its own ``g`` and database session),
+        # as in production, even though the test itself holds one open. The test's own session
+        # ends its transaction first: on SQLite even a read holds the write lock (BEGIN IMMEDIATE).
+        from engage.extensions import db
+
+        db.session.commit()
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        if response.mimetype == "text/html" and not 300 <= response.status_code < 400:
             check_page(response.get_data(as_text=True), url=str(response.request.path))
         return response
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length
 
 from engage.models import Role
 from engage.services.passwords import MIN_PASSWORD_LENGTH
 
-ROLE_CHOICES = [(r.value, r.label) for r in Role]
+ROLE_CHOICES = [SelectChoice(r.value, r.label) for r in Role]
 
 
 class CreateUserForm(FlaskForm):

@@ -1,0 +1,56 @@
+# Engage: two commands for a newcomer.
+#   make demo   install, migrate, load demo data, start the worker and serve on http://127.0.0.1:$(PORT)
+#   make test   install the test extras and run the whole suite
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   ?= .venv
+PORT   ?= 5000
+BIN    := $(VENV)/bin
+# Re-install only when the project's dependencies change, so a second `make demo` starts in seconds.
+STAMP      := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+TEST_STAMP := $(VENV)/.installed-test-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+PIP_FLAGS  ?= --disable-pip-version-check --quiet
+
+.PHONY: demo test install install-test lint bench assets clean help
+
+help:
+	@echo "make demo    run the demo site on http://127.0.0.1:$(PORT) (PORT=8080 make demo to change)"
+	@echo "make test    run the whole test suite"
+	@echo "make lint    ruff and mypy"
+	@echo "make assets  refresh the vendored NHS.UK frontend assets from npm"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install $(PIP_FLAGS) --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install $(PIP_FLAGS) -e .
+	@rm -f $(VENV)/.installed-[0-9a-f]* && touch $@
+
+$(TEST_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install $(PIP_FLAGS) -e '.[test,dev]'
+	@rm -f $(VENV)/.installed-test-* && touch $@ && touch $(STAMP)
+
+install: $(STAMP)
+install-test: $(TEST_STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python -m engage.demo_runner --port $(PORT)
+
+test: $(TEST_STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check engage topics tests bench
+	$(BIN)/mypy engage topics
+
+# Versions are pinned as a pair with nhsuk-frontend-jinja (see static/NHSUK_FRONTEND_VERSION).
+NHSUK_FRONTEND_VERSION := 10.6.1
+assets:
+	rm -rf build/nhsuk && mkdir -p build/nhsuk
+	cd build/nhsuk && npm pack nhsuk-frontend@$(NHSUK_FRONTEND_VERSION) --silent && tar xzf nhsuk-frontend-$(NHSUK_FRONTEND_VERSION).tgz
+	cp build/nhsuk/package/dist/nhsuk/nhsuk-frontend.min.css build/nhsuk/package/dist/nhsuk/nhsuk-frontend.min.js static/
+	cp -r build/nhsuk/package/dist/nhsuk/assets/images/. static/images/
+	cp build/nhsuk/package/dist/nhsuk/assets/manifest.json static/
+
+clean:
+	rm -rf $(VENV) instance build .pytest_cache
