@@ -1,0 +1,107 @@
+"""A live server in a thread and Debian's Chromium driven by Playwright, with axe-core."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from werkzeug.serving import make_server
+
+CHROMIUM = os.environ.get("ENGAGE_CHROMIUM", "/usr/bin/chromium")
+REQUIRE_BROWSER = os.environ.get("ENGAGE_REQUIRE_BROWSER") == "1"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/browser" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        if REQUIRE_BROWSER:
+            pytest.fail(f"Chromium is required (ENGAGE_REQUIRE_BROWSER=1) but {CHROMIUM} is missing")
+        pytest.skip("Debian chromium is not installed (apt-get install chromium)")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The real app on a migrated SQLite file, with staff of each role and the catalogue."""
+    from engage import create_app
+    from engage.models import Role
+    from engage.services import intentions, migrations, users
+
+    base = tmp_path_factory.mktemp("live")
+    os.environ["ENGAGE_INSTANCE_PATH"] = str(base / "instance")
+    url = f"sqlite:///{base / 'engage.sqlite3'}"
+    migrations.upgrade(url)
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url,
+                      "RATELIMIT_STORAGE_URI": "memory://", "RATELIMIT_LOGIN": "1000 per minute"})
+    with app.app_context():
+        intentions.load_catalogue()
+        for role in Role:
+            users.create_user(f"{role.value}@example.org", f"Browser {role.value}", role,
+                              BROWSER_PASSWORD)
+        from engage.extensions import db
+
+        db.session.remove()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+BROWSER_PASSWORD = "browser-test-password"  # noqa: S105
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path: str) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=chromium_path,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1024, "height": 768})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def sign_in(page: Any, base: str, role: str) -> None:
+    page.goto(f"{base}/staff/sign-in")
+    page.fill("#email", f"{role}@example.org")
+    page.fill("#password", BROWSER_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base}/staff/admin/")
+
+
+def axe_violations(page: Any) -> list[dict[str, Any]]:
+    """Run axe-core (WCAG 2.0/2.1/2.2 A and AA rules) on the page and return its violations."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": [
+        "wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]}})
+    return results.response["violations"]
+
+
+def screenshot(page: Any, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
