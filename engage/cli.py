@@ -17,8 +17,14 @@ CLI_ACTOR = audit.Actor(None, "command line")
 
 
 def init_app(app: Flask) -> None:
-    for command in (db_upgrade, db_downgrade, create_admin, load_intentions, load_demo,
-                    check_config):
+    for command in (
+        db_upgrade,
+        db_downgrade,
+        create_admin,
+        load_intentions,
+        load_demo,
+        check_config,
+    ):
         app.cli.add_command(command)
 
 
@@ -69,8 +75,13 @@ def create_admin(email: str, name: str, password: str) -> None:
 
 
 @click.command("load-intentions")
-@click.option("--file", "path", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="A catalogue file; the packaged one by default.")
+@click.option(
+    "--file",
+    "path",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="A catalogue file; the packaged one by default.",
+)
 @with_appcontext
 def load_intentions(path: str | None) -> None:
     """Load or update the commissioning-intentions catalogue (safe to run again)."""

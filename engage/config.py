@@ -56,7 +56,9 @@ class EnvSettings:
             instance_path=instance,
             small_number_threshold=int(e.get("ENGAGE_SMALL_NUMBER_THRESHOLD") or 10),
             # Demo serves plain http on loopback; production cookies are always Secure.
-            session_cookie_secure=_bool(e.get("ENGAGE_SECURE_COOKIES"), default=env == "production"),
+            session_cookie_secure=_bool(
+                e.get("ENGAGE_SECURE_COOKIES"), default=env == "production"
+            ),
             ratelimit_login=e.get("ENGAGE_RATELIMIT_LOGIN") or "10 per minute;50 per hour",
         )
 

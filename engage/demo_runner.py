@@ -48,16 +48,25 @@ def main(argv: list[str] | None = None) -> int:
     )
     server = subprocess.Popen(  # noqa: S603
         [
-            str(venv_bin / "gunicorn"), "--bind", f"{args.host}:{args.port}",
-            "--workers", str(args.workers), "--access-logfile", "-",
-            "--forwarded-allow-ips", "127.0.0.1", "engage.wsgi:app",
+            str(venv_bin / "gunicorn"),
+            "--bind",
+            f"{args.host}:{args.port}",
+            "--workers",
+            str(args.workers),
+            "--access-logfile",
+            "-",
+            "--forwarded-allow-ips",
+            "127.0.0.1",
+            "engage.wsgi:app",
         ],
     )
     time.sleep(1.5)
     if server.poll() is not None:
         worker.terminate()
-        print(f"The web server did not start (is port {args.port} in use? Try PORT=5050 make "
-              "demo).", file=sys.stderr)
+        print(
+            f"The web server did not start (is port {args.port} in use? Try PORT=5050 make demo).",
+            file=sys.stderr,
+        )
         return 1
     from engage.services.demo import DEMO_PASSWORD, DEMO_STAFF
 

@@ -37,8 +37,9 @@ def _render(status: int, message: str | None = None, template: str | None = None
         resp = jsonify({"error": {"status": status, "title": title, "message": message}})
         resp.status_code = status
         return resp
-    body = render_template(template or "errors/error.html", status=status, title=title,
-                           message=message)
+    body = render_template(
+        template or "errors/error.html", status=status, title=title, message=message
+    )
     return Response(body, status=status, mimetype="text/html")
 
 

@@ -49,7 +49,8 @@ def database_params() -> list[Any]:
 def postgres_url() -> str:
     if not _postgres_available():
         if REQUIRE_POSTGRES:
-            pytest.fail(f"PostgreSQL is required (ENGAGE_REQUIRE_POSTGRES=1) but {make_url(POSTGRES_URL).render_as_string(hide_password=True)} is unreachable")
+            where = make_url(POSTGRES_URL).render_as_string(hide_password=True)
+            pytest.fail(f"PostgreSQL is required (ENGAGE_REQUIRE_POSTGRES=1); {where} is down")
         pytest.skip("PostgreSQL is not running; set ENGAGE_TEST_POSTGRES_URL or start it")
     return POSTGRES_URL
 
@@ -87,9 +88,11 @@ def _truncate_all(url: str) -> None:
     with engine.begin() as conn:
         tables = [t for t in inspect(conn).get_table_names() if t != "alembic_version"]
         if tables:
-            conn.execute(text(
-                "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
-            ))
+            conn.execute(
+                text(
+                    "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
+                )
+            )
     engine.dispose()
 
 
@@ -112,14 +115,16 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
     from engage import create_app
 
     os.environ["ENGAGE_INSTANCE_PATH"] = str(tmp_path / "instance")
-    app = create_app({
-        "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "SERVER_NAME": "localhost",
-        # Each app gets fresh in-memory limits; tests that check the limit tighten it.
-        "RATELIMIT_STORAGE_URI": "memory://",
-        "RATELIMIT_LOGIN": "1000 per minute",
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SERVER_NAME": "localhost",
+            # Each app gets fresh in-memory limits; tests that check the limit tighten it.
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "RATELIMIT_LOGIN": "1000 per minute",
+        }
+    )
     app.test_client_class = PageCheckingClient
     with app.app_context():
         yield app
@@ -167,8 +172,9 @@ def csrf_token_from(html: str) -> str:
 def make_user(role: Role, email: str | None = None, password: str = TEST_PASSWORD) -> User:
     from engage.services import users
 
-    return users.create_user(email or f"{role.value}@example.org", f"Test {role.value}", role,
-                             password)
+    return users.create_user(
+        email or f"{role.value}@example.org", f"Test {role.value}", role, password
+    )
 
 
 class Auth:
@@ -182,20 +188,25 @@ class Auth:
         from engage.services import users
 
         user = users.get_user_by_email(email or f"{role.value}@example.org") or make_user(
-            role, email)
+            role, email
+        )
         page = self.client.get("/staff/sign-in")
         response = self.client.post(
             "/staff/sign-in",
-            data={"email": user.email, "password": TEST_PASSWORD,
-                  "csrf_token": csrf_token_from(page.get_data(as_text=True))},
+            data={
+                "email": user.email,
+                "password": TEST_PASSWORD,
+                "csrf_token": csrf_token_from(page.get_data(as_text=True)),
+            },
         )
         assert response.status_code == 302, f"sign-in as {role} failed"
         return user
 
     def logout(self) -> None:
         page = self.client.get("/staff/admin/")
-        self.client.post("/staff/sign-out",
-                         data={"csrf_token": csrf_token_from(page.get_data(as_text=True))})
+        self.client.post(
+            "/staff/sign-out", data={"csrf_token": csrf_token_from(page.get_data(as_text=True))}
+        )
 
 
 @pytest.fixture
@@ -206,5 +217,6 @@ def auth(client: FlaskClient) -> Auth:
 def post_form(client: FlaskClient, url: str, data: dict[str, Any], **kwargs: Any) -> Any:
     """GET the form page, then POST ``data`` with its CSRF token, as a browser would."""
     page = client.get(url)
-    return client.post(url, data={"csrf_token": csrf_token_from(page.get_data(as_text=True)),
-                                  **data}, **kwargs)
+    return client.post(
+        url, data={"csrf_token": csrf_token_from(page.get_data(as_text=True)), **data}, **kwargs
+    )

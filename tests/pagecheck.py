@@ -7,7 +7,8 @@ from collections import Counter
 import html5lib
 from html5lib.html5parser import ParseError
 
-NS = {"h": "http://www.w3.org/1999/xhtml"}
+XHTML = "http://www.w3.org/1999/xhtml"
+NS = {"h": XHTML}
 UNLABELLED_TYPES = {"hidden", "submit", "button", "reset", "image"}
 
 
@@ -34,9 +35,9 @@ def check_page(html: str, url: str = "") -> None:
     if dupes:
         raise PageProblem(f"{url}: duplicate ids {dupes}")
 
-    labelled = {el.get("for") for el in tree.iter("{%s}label" % NS["h"]) if el.get("for")}
+    labelled = {el.get("for") for el in tree.iter(f"{{{XHTML}}}label") if el.get("for")}
     for tag in ("input", "select", "textarea"):
-        for el in tree.iter("{%s}%s" % (NS["h"], tag)):
+        for el in tree.iter(f"{{{XHTML}}}{tag}"):
             if tag == "input" and (el.get("type") or "text") in UNLABELLED_TYPES:
                 continue
             if el.get("aria-label") or el.get("aria-labelledby"):

@@ -18,9 +18,16 @@ def _events(entity_type: str, action: str | None = None) -> list[AuditEvent]:
 
 def test_creating_a_staff_account_is_logged_without_the_password(client, auth):
     admin = auth.login(Role.ADMIN)
-    response = post_form(client, "/staff/admin/users/new", {
-        "name": "New Person", "email": "new@example.org", "role": "viewer",
-        "password": "temporary-password-1"})
+    response = post_form(
+        client,
+        "/staff/admin/users/new",
+        {
+            "name": "New Person",
+            "email": "new@example.org",
+            "role": "viewer",
+            "password": "temporary-password-1",
+        },
+    )
     assert response.status_code == 302
     created = _events("User", "create")[-1]
     assert created.user_id == admin.id and created.actor == admin.email
@@ -43,7 +50,9 @@ def test_changing_a_role_records_before_and_after(client, auth):
 
 def test_admin_cannot_remove_their_own_admin_role(client, auth):
     admin = auth.login(Role.ADMIN)
-    response = post_form(client, f"/staff/admin/users/{admin.id}", {"role": "viewer", "active": "y"})
+    response = post_form(
+        client, f"/staff/admin/users/{admin.id}", {"role": "viewer", "active": "y"}
+    )
     assert "You cannot remove your own administrator role" in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(User, admin.id).role == "admin"
@@ -58,17 +67,26 @@ def test_sign_in_is_logged_and_failures_too(client, auth):
 
 
 def test_command_line_changes_are_attributed_to_the_command_line(runner):
-    runner.invoke(args=["create-admin", "--email", "cli@example.org", "--name", "Cli"],
-                  env={"ENGAGE_ADMIN_PASSWORD": TEST_PASSWORD})
+    runner.invoke(
+        args=["create-admin", "--email", "cli@example.org", "--name", "Cli"],
+        env={"ENGAGE_ADMIN_PASSWORD": TEST_PASSWORD},
+    )
     created = _events("User", "create")[-1]
     assert created.actor == "command line" and created.user_id is None
 
 
 def test_audit_log_page_lists_changes_for_admins(client, auth):
     auth.login(Role.ADMIN)
-    post_form(client, "/staff/admin/users/new", {
-        "name": "Logged Person", "email": "logged@example.org", "role": "viewer",
-        "password": "temporary-password-1"})
+    post_form(
+        client,
+        "/staff/admin/users/new",
+        {
+            "name": "Logged Person",
+            "email": "logged@example.org",
+            "role": "viewer",
+            "password": "temporary-password-1",
+        },
+    )
     html = client.get("/staff/admin/audit?entity=User").get_data(as_text=True)
     assert "logged@example.org" in html
     assert "[redacted]" in html

@@ -49,9 +49,12 @@ def test_bad_sign_in_shows_a_clear_message_and_no_trace(client, email, password,
 def test_account_locks_after_repeated_failures_and_says_so(client, app):
     make_user(Role.VIEWER)
     for _ in range(users.LOCKOUT_THRESHOLD):
-        post_form(client, "/staff/sign-in", {"email": "viewer@example.org", "password": "nope-nope-nope"})
-    response = post_form(client, "/staff/sign-in",
-                         {"email": "viewer@example.org", "password": TEST_PASSWORD})
+        post_form(
+            client, "/staff/sign-in", {"email": "viewer@example.org", "password": "nope-nope-nope"}
+        )
+    response = post_form(
+        client, "/staff/sign-in", {"email": "viewer@example.org", "password": TEST_PASSWORD}
+    )
     assert "locked after too many failed sign-in attempts" in response.get_data(as_text=True)
     assert response.status_code == 200
 
@@ -60,8 +63,9 @@ def test_deactivated_account_cannot_sign_in(client, app):
     user = make_user(Role.VIEWER)
     user.active = False
     db.session.commit()
-    response = post_form(client, "/staff/sign-in",
-                         {"email": "viewer@example.org", "password": TEST_PASSWORD})
+    response = post_form(
+        client, "/staff/sign-in", {"email": "viewer@example.org", "password": TEST_PASSWORD}
+    )
     assert "Enter a correct email address and password" in response.get_data(as_text=True)
 
 
@@ -79,8 +83,9 @@ def test_sign_in_is_rate_limited(app, client):
 
 def test_form_without_csrf_token_is_refused_with_a_friendly_page(client):
     make_user(Role.VIEWER)
-    response = client.post("/staff/sign-in",
-                           data={"email": "viewer@example.org", "password": TEST_PASSWORD})
+    response = client.post(
+        "/staff/sign-in", data={"email": "viewer@example.org", "password": TEST_PASSWORD}
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "Sorry, we could not send that form" in html
@@ -99,9 +104,15 @@ def test_session_cookie_is_secure_when_configured(app, client):
     app.config["SESSION_COOKIE_SECURE"] = True
     make_user(Role.VIEWER)
     page = client.get("/staff/sign-in", base_url="https://localhost")
-    client.post("/staff/sign-in", base_url="https://localhost", data={
-        "email": "viewer@example.org", "password": TEST_PASSWORD,
-        "csrf_token": csrf_token_from(page.get_data(as_text=True))})
+    client.post(
+        "/staff/sign-in",
+        base_url="https://localhost",
+        data={
+            "email": "viewer@example.org",
+            "password": TEST_PASSWORD,
+            "csrf_token": csrf_token_from(page.get_data(as_text=True)),
+        },
+    )
     assert client.get_cookie("engage_session").secure
 
 
@@ -117,9 +128,14 @@ def test_expired_session_sends_staff_to_sign_in_with_a_message(client, auth, app
 def test_sign_in_never_redirects_off_site(client, target):
     make_user(Role.VIEWER)
     page = client.get(f"/staff/sign-in?next={target}")
-    response = client.post(f"/staff/sign-in?next={target}", data={
-        "email": "viewer@example.org", "password": TEST_PASSWORD,
-        "csrf_token": csrf_token_from(page.get_data(as_text=True))})
+    response = client.post(
+        f"/staff/sign-in?next={target}",
+        data={
+            "email": "viewer@example.org",
+            "password": TEST_PASSWORD,
+            "csrf_token": csrf_token_from(page.get_data(as_text=True)),
+        },
+    )
     assert response.headers["Location"] == "/staff/admin/"
 
 
@@ -127,12 +143,24 @@ def test_changing_password_ends_other_sessions(app, auth, client):
     auth.login(Role.VIEWER)
     other = app.test_client()
     page = other.get("/staff/sign-in")
-    other.post("/staff/sign-in", data={"email": "viewer@example.org", "password": TEST_PASSWORD,
-                                       "csrf_token": csrf_token_from(page.get_data(as_text=True))})
+    other.post(
+        "/staff/sign-in",
+        data={
+            "email": "viewer@example.org",
+            "password": TEST_PASSWORD,
+            "csrf_token": csrf_token_from(page.get_data(as_text=True)),
+        },
+    )
     assert other.get("/staff/admin/").status_code == 200
-    response = post_form(client, "/staff/account/password", {
-        "current_password": TEST_PASSWORD, "new_password": "another-long-password",
-        "confirm_password": "another-long-password"})
+    response = post_form(
+        client,
+        "/staff/account/password",
+        {
+            "current_password": TEST_PASSWORD,
+            "new_password": "another-long-password",
+            "confirm_password": "another-long-password",
+        },
+    )
     assert response.status_code == 302
     assert client.get("/staff/admin/").status_code == 200, "own session should continue"
     assert other.get("/staff/admin/").status_code == 302, "other session should have ended"
@@ -145,16 +173,20 @@ def test_sign_out_ends_the_session(client, auth):
 
 
 def test_create_admin_command_makes_the_first_administrator(runner, app):
-    result = runner.invoke(args=["create-admin", "--email", "First@Example.org", "--name",
-                                 "First Admin"], env={"ENGAGE_ADMIN_PASSWORD": TEST_PASSWORD})
+    result = runner.invoke(
+        args=["create-admin", "--email", "First@Example.org", "--name", "First Admin"],
+        env={"ENGAGE_ADMIN_PASSWORD": TEST_PASSWORD},
+    )
     assert result.exit_code == 0, result.output
     user = users.get_user_by_email("first@example.org")
     assert user is not None and user.role == Role.ADMIN.value
 
 
 def test_create_admin_command_refuses_a_short_password(runner, app):
-    result = runner.invoke(args=["create-admin", "--email", "a@example.org", "--name", "A"],
-                           env={"ENGAGE_ADMIN_PASSWORD": "short"})
+    result = runner.invoke(
+        args=["create-admin", "--email", "a@example.org", "--name", "A"],
+        env={"ENGAGE_ADMIN_PASSWORD": "short"},
+    )
     assert result.exit_code != 0
     assert "12 characters or more" in result.output
     assert db.session.query(User).count() == 0

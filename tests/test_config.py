@@ -20,13 +20,15 @@ def test_demo_defaults_use_sqlite_in_the_instance_folder(tmp_path):
 
 
 def test_environment_variables_override_defaults(tmp_path):
-    settings = EnvSettings.from_environ({
-        "ENGAGE_INSTANCE_PATH": str(tmp_path),
-        "ENGAGE_DATABASE_URL": "postgres://u@db/engage",
-        "ENGAGE_SECRET_KEY": STRONG,
-        "ENGAGE_REDIS_URL": "redis://cache:6379/0",
-        "ENGAGE_SMALL_NUMBER_THRESHOLD": "5",
-    })
+    settings = EnvSettings.from_environ(
+        {
+            "ENGAGE_INSTANCE_PATH": str(tmp_path),
+            "ENGAGE_DATABASE_URL": "postgres://u@db/engage",
+            "ENGAGE_SECRET_KEY": STRONG,
+            "ENGAGE_REDIS_URL": "redis://cache:6379/0",
+            "ENGAGE_SMALL_NUMBER_THRESHOLD": "5",
+        }
+    )
     flask_config = settings.to_flask()
     assert flask_config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db/engage"
     assert flask_config["SECRET_KEY"] == STRONG
@@ -39,13 +41,16 @@ def test_environment_variables_override_defaults(tmp_path):
     ("environ", "message"),
     [
         ({"ENGAGE_DATABASE_URL": "postgresql://db/engage"}, "ENGAGE_SECRET_KEY"),
-        ({"ENGAGE_SECRET_KEY": DEMO_SECRET_KEY, "ENGAGE_DATABASE_URL": "postgresql://db/e"},
-         "ENGAGE_SECRET_KEY"),
-        ({"ENGAGE_SECRET_KEY": "short", "ENGAGE_DATABASE_URL": "postgresql://db/e"},
-         "at least 32 characters"),
+        (
+            {"ENGAGE_SECRET_KEY": DEMO_SECRET_KEY, "ENGAGE_DATABASE_URL": "postgresql://db/e"},
+            "ENGAGE_SECRET_KEY",
+        ),
+        (
+            {"ENGAGE_SECRET_KEY": "short", "ENGAGE_DATABASE_URL": "postgresql://db/e"},
+            "at least 32 characters",
+        ),
         ({"ENGAGE_SECRET_KEY": STRONG}, "PostgreSQL"),
-        ({"ENGAGE_SECRET_KEY": STRONG, "ENGAGE_DATABASE_URL": "sqlite:////tmp/x.db"},
-         "PostgreSQL"),
+        ({"ENGAGE_SECRET_KEY": STRONG, "ENGAGE_DATABASE_URL": "sqlite:////tmp/x.db"}, "PostgreSQL"),
     ],
 )
 def test_production_refuses_demo_secret_or_embedded_database(environ, message, tmp_path):
@@ -57,10 +62,14 @@ def test_production_refuses_demo_secret_or_embedded_database(environ, message, t
 
 
 def test_production_with_real_settings_is_accepted_and_cookies_are_secure(tmp_path):
-    settings = EnvSettings.from_environ({
-        "ENGAGE_ENV": "production", "ENGAGE_SECRET_KEY": STRONG,
-        "ENGAGE_DATABASE_URL": "postgresql://db/engage", "ENGAGE_INSTANCE_PATH": str(tmp_path),
-    })
+    settings = EnvSettings.from_environ(
+        {
+            "ENGAGE_ENV": "production",
+            "ENGAGE_SECRET_KEY": STRONG,
+            "ENGAGE_DATABASE_URL": "postgresql://db/engage",
+            "ENGAGE_INSTANCE_PATH": str(tmp_path),
+        }
+    )
     settings.check()
     assert settings.to_flask()["SESSION_COOKIE_SECURE"] is True
 
@@ -74,7 +83,9 @@ def test_create_app_refuses_to_start_in_production_with_the_demo_secret(monkeypa
 
 
 def test_unknown_mode_is_refused(tmp_path):
-    settings = EnvSettings.from_environ({"ENGAGE_ENV": "prod", "ENGAGE_INSTANCE_PATH": str(tmp_path)})
+    settings = EnvSettings.from_environ(
+        {"ENGAGE_ENV": "prod", "ENGAGE_INSTANCE_PATH": str(tmp_path)}
+    )
     with pytest.raises(ConfigError, match="ENGAGE_ENV"):
         settings.check()
 

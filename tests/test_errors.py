@@ -6,8 +6,8 @@ import pytest
 from flask import Flask
 
 from engage import create_app
-from engage.models import Comment, Role
 from engage.extensions import db
+from engage.models import Comment, Role
 
 
 def test_missing_page_is_friendly(client):
@@ -37,8 +37,9 @@ def test_unexpected_error_shows_a_friendly_page_without_a_trace(app: Flask, clie
 
 def test_unmigrated_database_says_what_to_do(tmp_path, monkeypatch):
     monkeypatch.setenv("ENGAGE_INSTANCE_PATH", str(tmp_path))
-    app = create_app({"TESTING": True,
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'empty.sqlite3'}"})
+    app = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'empty.sqlite3'}"}
+    )
     response = app.test_client().get("/")
     html = response.get_data(as_text=True)
     assert response.status_code == 503
@@ -50,11 +51,13 @@ def test_unmigrated_database_says_what_to_do(tmp_path, monkeypatch):
 
 def test_unreachable_database_gives_a_clear_message(tmp_path, monkeypatch):
     monkeypatch.setenv("ENGAGE_INSTANCE_PATH", str(tmp_path))
-    app = create_app({
-        "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none",
-        "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"connect_timeout": 1}},
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none",
+            "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"connect_timeout": 1}},
+        }
+    )
     response = app.test_client().get("/")
     assert response.status_code == 503
     assert "could not be reached" in response.get_data(as_text=True)

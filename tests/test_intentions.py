@@ -15,8 +15,11 @@ from engage.models import Intention, IntentionDomain
 from engage.services import intentions
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
-SEED_FILES = {"000": "000_77663b05ea90ca42.txt", "001": "001_c29ba171b7a167a9.txt",
-              "002": "002_bc087ce3a5dfa801.txt"}
+SEED_FILES = {
+    "000": "000_77663b05ea90ca42.txt",
+    "001": "001_c29ba171b7a167a9.txt",
+    "002": "002_bc087ce3a5dfa801.txt",
+}
 
 # Counted by hand in the source documents (line numbers in engage/data/INTENTIONS_SOURCES.md):
 # (intentions, medium-term priorities) per domain of seed 000 section 8, 2026-27.
@@ -36,14 +39,25 @@ EXPECTED_2026_27 = {
 }
 # Seed 001, Commissioning Intentions 2024/25, per programme.
 EXPECTED_2024_25 = {
-    "System intentions": 20, "North West Specialised Commissioning": 19, "Cancer": 12,
-    "Pathology": 9, "Learning disability & autism (LD&A)": 8, "Place intentions": 8,
+    "System intentions": 20,
+    "North West Specialised Commissioning": 19,
+    "Cancer": 12,
+    "Pathology": 9,
+    "Learning disability & autism (LD&A)": 8,
+    "Place intentions": 8,
     "All Age Continuing Healthcare (AACC) and Individual Patient Care (IPC)": 7,
     "Acute service reconfiguration in Lancashire and South Cumbria": 6,
     "Commissioning from the voluntary, community, faith and social enterprise (VCFSE) Sector": 6,
-    "Urgent & emergency care (UEC)": 6, "Planned care": 6, "Mental health": 6, "Maternity": 5,
-    "Children & Young People": 5, "Provider intentions": 5, "Virtual wards": 4,
-    "Prescribing": 4, "Ambulance services": 4, "Transforming community services": 3,
+    "Urgent & emergency care (UEC)": 6,
+    "Planned care": 6,
+    "Mental health": 6,
+    "Maternity": 5,
+    "Children & Young People": 5,
+    "Provider intentions": 5,
+    "Virtual wards": 4,
+    "Prescribing": 4,
+    "Ambulance services": 4,
+    "Transforming community services": 3,
     "Primary care": 3,
 }
 # Seed 002, Joint Forward Plan section 11 table.
@@ -65,8 +79,10 @@ def loaded(app):
 def test_every_2026_27_domain_has_the_documents_number_of_intentions(loaded):
     counts = intentions.count_by_domain("2026-27")
     actual = {
-        domain: (counts.get(("000", domain, "intention"), 0),
-                 counts.get(("000", domain, "medium_term_priority"), 0))
+        domain: (
+            counts.get(("000", domain, "intention"), 0),
+            counts.get(("000", domain, "medium_term_priority"), 0),
+        )
         for domain in EXPECTED_2026_27
     }
     assert actual == EXPECTED_2026_27
@@ -84,8 +100,9 @@ def test_joint_forward_plan_intentions_are_all_there(loaded):
 
 
 def test_every_2026_27_domain_carries_its_ambitions_and_outcome_measures(loaded):
-    domains = list(db.session.scalars(
-        select(IntentionDomain).where(IntentionDomain.year == "2026-27")))
+    domains = list(
+        db.session.scalars(select(IntentionDomain).where(IntentionDomain.year == "2026-27"))
+    )
     assert len(domains) == len(EXPECTED_2026_27)
     for domain in domains:
         assert domain.ambitions, f"{domain.name} has no ambitions"
@@ -140,7 +157,9 @@ def _normalise(text: str) -> str:
 @pytest.mark.skipif(not SEEDS.exists(), reason="the seed documents are not beside the project")
 def test_every_intention_text_comes_from_its_source_document():
     data = yaml.safe_load(intentions.packaged_catalogue().read_text(encoding="utf-8"))
-    sources = {k: _normalise((SEEDS / f).read_text(encoding="utf-8")) for k, f in SEED_FILES.items()}
+    sources = {
+        k: _normalise((SEEDS / f).read_text(encoding="utf-8")) for k, f in SEED_FILES.items()
+    }
     missing = Counter()
     for item in data["intentions"]:
         # Compare the first line: table rows append the other columns to the text.

@@ -10,8 +10,14 @@ from engage.models import Role
 
 # Endpoints that must stay reachable without signing in. Anything else is staff-only.
 EXPECTED_PUBLIC = {
-    "static", "survey.home", "survey.privacy", "survey.accessibility", "auth.login",
-    "auth.logout", "api.healthcheck", "api.readiness",
+    "static",
+    "survey.home",
+    "survey.privacy",
+    "survey.accessibility",
+    "auth.login",
+    "auth.logout",
+    "api.healthcheck",
+    "api.readiness",
 }
 
 # What each role may reach, by endpoint; admin reaches everything.
@@ -44,8 +50,11 @@ def test_every_route_declares_a_role_check_or_is_deliberately_public(app):
 
 
 def test_public_routes_are_exactly_the_expected_ones(app):
-    public = {rule.endpoint for rule in app.url_map.iter_rules()
-              if getattr(_view(app, rule.endpoint), "is_public", False) or rule.endpoint == "static"}
+    public = {
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if getattr(_view(app, rule.endpoint), "is_public", False) or rule.endpoint == "static"
+    }
     assert public == EXPECTED_PUBLIC, f"unexpected public routes: {public ^ EXPECTED_PUBLIC}"
 
 
@@ -70,16 +79,17 @@ def test_anonymous_visitor_is_sent_to_sign_in_from_every_staff_route(app, client
             if method == "post" and response.status_code == 405:
                 continue
             # A POST without a token is refused by CSRF before the role check: never 2xx.
-            assert response.status_code in (302, 400), f"{method} {url} answered {response.status_code}"
+            assert response.status_code in (302, 400), (
+                f"{method} {url} answered {response.status_code}"
+            )
             if response.status_code == 302:
                 assert "/staff/sign-in" in response.headers["Location"], f"{endpoint} leaks"
 
 
 @pytest.mark.parametrize("role", [Role.VIEWER, Role.COMMISSIONER, Role.ENGAGEMENT])
 def test_each_role_reaches_only_what_the_matrix_allows(app, client, auth, role):
-    from tests.conftest import make_user
-
     from engage.services import intentions
+    from tests.conftest import make_user
 
     make_user(Role.ADMIN)  # so that /users/1 exists
     intentions.load_catalogue()  # so that /intentions/1 exists

@@ -14,8 +14,9 @@ ROLE_CHOICES = [SelectChoice(r.value, r.label) for r in Role]
 
 
 class CreateUserForm(FlaskForm):
-    name = StringField("Full name", validators=[DataRequired("Enter their full name"),
-                                                Length(max=120)])
+    name = StringField(
+        "Full name", validators=[DataRequired("Enter their full name"), Length(max=120)]
+    )
     email = EmailField(
         "Email address",
         validators=[
@@ -23,15 +24,16 @@ class CreateUserForm(FlaskForm):
             Email("Enter an email address in the correct format, like name@nhs.net"),
         ],
     )
-    role = RadioField("Role", choices=ROLE_CHOICES,
-                      validators=[DataRequired("Select a role")])
+    role = RadioField("Role", choices=ROLE_CHOICES, validators=[DataRequired("Select a role")])
     password = PasswordField(
         "Temporary password",
         description=f"At least {MIN_PASSWORD_LENGTH} characters. Ask them to change it.",
         validators=[
             DataRequired("Enter a temporary password"),
-            Length(min=MIN_PASSWORD_LENGTH,
-                   message=f"Password must be {MIN_PASSWORD_LENGTH} characters or more"),
+            Length(
+                min=MIN_PASSWORD_LENGTH,
+                message=f"Password must be {MIN_PASSWORD_LENGTH} characters or more",
+            ),
         ],
     )
 

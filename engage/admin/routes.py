@@ -35,8 +35,12 @@ def create_user() -> str | Response:
     form = CreateUserForm()
     if form.validate_on_submit():
         try:
-            user = user_service.create_user(form.email.data or "", form.name.data or "",
-                                     Role(form.role.data), form.password.data or "")
+            user = user_service.create_user(
+                form.email.data or "",
+                form.name.data or "",
+                Role(form.role.data),
+                form.password.data or "",
+            )
         except DomainError as err:
             form.email.errors = [err.message]
         else:
@@ -68,6 +72,11 @@ def audit_log() -> str:
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     entity = request.args.get("entity") or None
     events, has_more = audit_service.list_events(page=page, entity_type=entity)
-    return render_template("admin/audit.html", events=events, page=page, has_more=has_more,
-                           entity=entity, entity_types=audit_service.entity_types())
-
+    return render_template(
+        "admin/audit.html",
+        events=events,
+        page=page,
+        has_more=has_more,
+        entity=entity,
+        entity_types=audit_service.entity_types(),
+    )

@@ -62,8 +62,9 @@ def change_password() -> str | Response:
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            users.change_password(current_user, form.current_password.data or "",
-                                  form.new_password.data or "")
+            users.change_password(
+                current_user, form.current_password.data or "", form.new_password.data or ""
+            )
         except DomainError as err:
             form.current_password.errors = [err.message]
         else:

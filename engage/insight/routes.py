@@ -17,5 +17,11 @@ def comments() -> str:
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     state = request.args.get("state") or None
     rows, total = comment_service.list_comments(page=page, state=state)
-    return render_template("insight/comments.html", comments=rows, total=total, page=page,
-                           state=state, page_size=comment_service.PAGE_SIZE)
+    return render_template(
+        "insight/comments.html",
+        comments=rows,
+        total=total,
+        page=page,
+        state=state,
+        page_size=comment_service.PAGE_SIZE,
+    )

@@ -19,14 +19,14 @@ from engage.config import EnvSettings
 HEARTBEAT_KEY = "engage:worker-heartbeat"
 
 
-def make_huey(settings: EnvSettings | None = None) -> Huey:
+def make_huey(settings: EnvSettings | None = None, name: str = "engage") -> Huey:
     settings = settings or EnvSettings.from_environ()
     if os.environ.get("ENGAGE_JOBS_IMMEDIATE") == "1":
-        return MemoryHuey("engage", immediate=True)
+        return MemoryHuey(name, immediate=True)
     if settings.redis_url:
-        return RedisHuey("engage", url=settings.redis_url)
+        return RedisHuey(name, url=settings.redis_url)
     settings.instance_path.mkdir(parents=True, exist_ok=True)
-    return SqliteHuey("engage", filename=str(settings.instance_path / "jobs.sqlite3"))
+    return SqliteHuey(name, filename=str(settings.instance_path / "jobs.sqlite3"))
 
 
 huey = make_huey()

@@ -61,7 +61,9 @@ class CommentCode(Base):
     __table_args__ = (UniqueConstraint("comment_id", "code_id", "user_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id", ondelete="CASCADE"), index=True)
+    comment_id: Mapped[int] = mapped_column(
+        ForeignKey("comment.id", ondelete="CASCADE"), index=True
+    )
     code_id: Mapped[int] = mapped_column(ForeignKey("code.id", ondelete="CASCADE"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -126,7 +128,9 @@ class CommentTheme(Base):
     __table_args__ = (UniqueConstraint("comment_id", "theme_id", "run_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id", ondelete="CASCADE"), index=True)
+    comment_id: Mapped[int] = mapped_column(
+        ForeignKey("comment.id", ondelete="CASCADE"), index=True
+    )
     theme_id: Mapped[int] = mapped_column(ForeignKey("theme.id", ondelete="CASCADE"), index=True)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("analysis_run.id", ondelete="CASCADE"))
     topic_id: Mapped[int | None] = mapped_column(ForeignKey("topic.id", ondelete="SET NULL"))
@@ -159,7 +163,9 @@ class YouSaidWeDid(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     theme_id: Mapped[int | None] = mapped_column(ForeignKey("theme.id", ondelete="SET NULL"))
-    intention_id: Mapped[int | None] = mapped_column(ForeignKey("intention.id", ondelete="SET NULL"))
+    intention_id: Mapped[int | None] = mapped_column(
+        ForeignKey("intention.id", ondelete="SET NULL")
+    )
     you_said: Mapped[str] = mapped_column(Text)
     we_did: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), default="considering")

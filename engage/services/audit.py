@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import Flask, has_request_context
-from sqlalchemy import event, inspect, insert
+from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import Session
 
 from engage.models import AuditEvent, utcnow
@@ -134,8 +134,14 @@ def _after_flush(session: Session, _ctx: Any) -> None:
         session.connection().execute(insert(AuditEvent.__table__), rows)
 
 
-def record(session: Session, action: str, entity_type: str, entity_id: str | None,
-           note: str | None = None, actor: Actor | None = None) -> None:
+def record(
+    session: Session,
+    action: str,
+    entity_type: str,
+    entity_id: str | None,
+    note: str | None = None,
+    actor: Actor | None = None,
+) -> None:
     """Log an event that is not a row change (a sign-in, an export, a view of personal data)."""
     who = actor or current_actor()
     session.add(

@@ -20,5 +20,8 @@ def list_events(page: int = 1, entity_type: str | None = None) -> tuple[list[Aud
 
 
 def entity_types() -> list[str]:
-    return list(db.session.scalars(select(AuditEvent.entity_type).distinct().order_by(
-        AuditEvent.entity_type)))
+    return list(
+        db.session.scalars(
+            select(AuditEvent.entity_type).distinct().order_by(AuditEvent.entity_type)
+        )
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -19,6 +20,7 @@ class Summary:
     pending_comments: int
     panel_members: int
     intentions: int
+    worker_seen_seconds_ago: int | None
 
 
 def summary() -> Summary:
@@ -37,4 +39,12 @@ def summary() -> Summary:
             select(func.count(PanelMembership.id)).where(PanelMembership.left_on.is_(None))
         ),
         intentions=count(select(func.count(Intention.id)).where(Intention.retired.is_(False))),
+        worker_seen_seconds_ago=_worker_seen(),
     )
+
+
+def _worker_seen() -> int | None:
+    from engage import jobs
+
+    beat = jobs.last_heartbeat()
+    return None if beat is None else max(int(time.time() - beat), 0)

@@ -46,8 +46,11 @@ SURVEY_INTENTION_WORDS = {
 
 
 def demo_loaded() -> bool:
-    return bool(db.session.scalar(select(func.count(Survey.id)).where(
-        Survey.slug.like(f"{DEMO_MARKER_SLUG_PREFIX}%"))))
+    return bool(
+        db.session.scalar(
+            select(func.count(Survey.id)).where(Survey.slug.like(f"{DEMO_MARKER_SLUG_PREFIX}%"))
+        )
+    )
 
 
 def load_demo(seed: int = 2026) -> str:
@@ -91,41 +94,61 @@ def _load_practices(data: DemoData, places: dict[str, Place]) -> dict[str, GpPra
     existing = {p.code: p for p in db.session.scalars(select(GpPractice))}
     for item in data.practices:
         if item.code not in existing:
-            practice = GpPractice(code=item.code, name=item.name, postcode=item.postcode,
-                                  place=places[item.place_code])
+            practice = GpPractice(
+                code=item.code,
+                name=item.name,
+                postcode=item.postcode,
+                place=places[item.place_code],
+            )
             db.session.add(practice)
             existing[item.code] = practice
     db.session.flush()
     return existing
 
 
-def _load_people(data: DemoData, places: dict[str, Place],
-                 practices: dict[str, GpPractice]) -> dict[str, Person]:
+def _load_people(
+    data: DemoData, places: dict[str, Place], practices: dict[str, GpPractice]
+) -> dict[str, Person]:
     people: dict[str, Person] = {}
     for item in data.people:
         person = Person(
-            ref=item.ref, given_name=item.given_name, family_name=item.family_name,
-            email=item.email, phone=item.phone, postcode=item.postcode,
-            place=places.get(item.place_code), contact_preference=item.contact_preference,
+            ref=item.ref,
+            given_name=item.given_name,
+            family_name=item.family_name,
+            email=item.email,
+            phone=item.phone,
+            postcode=item.postcode,
+            place=places.get(item.place_code),
+            contact_preference=item.contact_preference,
         )
         person.demographics = Demographics(
-            age_band=item.age_band, sex=item.sex, ethnicity=item.ethnicity,
-            disability=item.disability, long_term_condition=item.long_term_condition,
-            carer=item.carer, deprivation_decile=item.deprivation_decile,
+            age_band=item.age_band,
+            sex=item.sex,
+            ethnicity=item.ethnicity,
+            disability=item.disability,
+            long_term_condition=item.long_term_condition,
+            carer=item.carer,
+            deprivation_decile=item.deprivation_decile,
         )
         joined = item.panel_joined_on or date(2025, 6, 1)
         given = datetime.combine(joined, time(9), tzinfo=UTC)
         person.consents = [
-            Consent(purpose="panel_membership" if item.panel_joined_on else "ppg_membership",
-                    notice_version="1.0", given_at=given),
+            Consent(
+                purpose="panel_membership" if item.panel_joined_on else "ppg_membership",
+                notice_version="1.0",
+                given_at=given,
+            ),
             Consent(purpose="demographics", notice_version="1.0", given_at=given),
         ]
         db.session.add(person)
         if item.panel_joined_on:
             db.session.add(PanelMembership(person=person, joined_on=item.panel_joined_on))
         if item.ppg_practice_code:
-            db.session.add(PpgMembership(person=person, practice=practices[item.ppg_practice_code],
-                                         joined_on=joined))
+            db.session.add(
+                PpgMembership(
+                    person=person, practice=practices[item.ppg_practice_code], joined_on=joined
+                )
+            )
         people[item.ref] = person
     db.session.flush()
     return people
@@ -133,17 +156,28 @@ def _load_people(data: DemoData, places: dict[str, Place],
 
 def _load_survey(item: DemoSurvey) -> Survey:
     survey = Survey(
-        slug=DEMO_MARKER_SLUG_PREFIX + item.slug, title=item.title, purpose=item.purpose,
-        audience=item.audience, status=item.status, opens_on=item.opens_on,
+        slug=DEMO_MARKER_SLUG_PREFIX + item.slug,
+        title=item.title,
+        purpose=item.purpose,
+        audience=item.audience,
+        status=item.status,
+        opens_on=item.opens_on,
         closes_on=item.closes_on,
     )
     for s_pos, sec in enumerate(item.sections):
         section = Section(position=s_pos, title=sec.title)
         for q_pos, q in enumerate(sec.questions):
-            section.questions.append(Question(
-                position=q_pos, key=q.key, kind=q.kind, text=q.text, hint=q.hint,
-                required=q.required, options=list(q.options),
-            ))
+            section.questions.append(
+                Question(
+                    position=q_pos,
+                    key=q.key,
+                    kind=q.kind,
+                    text=q.text,
+                    hint=q.hint,
+                    required=q.required,
+                    options=list(q.options),
+                )
+            )
         survey.sections.append(section)
     survey.intentions = _intentions_for(item.slug)
     db.session.add(survey)
@@ -157,8 +191,9 @@ def _intentions_for(slug: str) -> list[Intention]:
             found: list[Intention] = []
             for word in words:
                 found += db.session.scalars(
-                    select(Intention).where(Intention.title.ilike(f"%{word}%"),
-                                            Intention.retired.is_(False)).limit(2)
+                    select(Intention)
+                    .where(Intention.title.ilike(f"%{word}%"), Intention.retired.is_(False))
+                    .limit(2)
                 )
             return list({i.id: i for i in found}.values())[:4]
     return []
@@ -168,11 +203,14 @@ def _reference(n: int) -> str:
     return "DEMO" + hashlib.sha256(str(n).encode()).hexdigest()[:8].upper()
 
 
-def _load_responses(responses: list[DemoResponse], surveys: dict[str, Survey],
-                    people: dict[str, Person], places: dict[str, Place]) -> int:
+def _load_responses(
+    responses: list[DemoResponse],
+    surveys: dict[str, Survey],
+    people: dict[str, Person],
+    places: dict[str, Place],
+) -> int:
     questions = {
-        slug: {q.key: q for sec in s.sections for q in sec.questions}
-        for slug, s in surveys.items()
+        slug: {q.key: q for sec in s.sections for q in sec.questions} for slug, s in surveys.items()
     }
     comments = 0
     for n, item in enumerate(responses):
@@ -180,9 +218,14 @@ def _load_responses(responses: list[DemoResponse], surveys: dict[str, Survey],
         person = people.get(item.person_ref) if item.person_ref else None
         place = places.get(item.place_code) if item.place_code else None
         response = Response(
-            survey=survey, person_id=person.id if person else None, reference=_reference(n),
-            channel=item.channel, status="submitted", place_id=place.id if place else None,
-            started_at=item.submitted_at, submitted_at=item.submitted_at,
+            survey=survey,
+            person_id=person.id if person else None,
+            reference=_reference(n),
+            channel=item.channel,
+            status="submitted",
+            place_id=place.id if place else None,
+            started_at=item.submitted_at,
+            submitted_at=item.submitted_at,
         )
         db.session.add(response)
         demo = person.demographics if person else None
@@ -192,14 +235,22 @@ def _load_responses(responses: list[DemoResponse], surveys: dict[str, Survey],
             response.answers.append(answer)
             if question.kind in FREE_TEXT_KINDS and isinstance(value, str) and value.strip():
                 db.session.flush()
-                db.session.add(Comment(
-                    source="survey", source_key=f"answer:{answer.id}", survey_id=survey.id,
-                    question_id=question.id, response_id=response.id, original_text=value,
-                    received_at=item.submitted_at, place_id=place.id if place else None,
-                    age_band=demo.age_band if demo else None, sex=demo.sex if demo else None,
-                    ethnicity=demo.ethnicity if demo else None,
-                    deprivation_decile=demo.deprivation_decile if demo else None,
-                ))
+                db.session.add(
+                    Comment(
+                        source="survey",
+                        source_key=f"answer:{answer.id}",
+                        survey_id=survey.id,
+                        question_id=question.id,
+                        response_id=response.id,
+                        original_text=value,
+                        received_at=item.submitted_at,
+                        place_id=place.id if place else None,
+                        age_band=demo.age_band if demo else None,
+                        sex=demo.sex if demo else None,
+                        ethnicity=demo.ethnicity if demo else None,
+                        deprivation_decile=demo.deprivation_decile if demo else None,
+                    )
+                )
                 comments += 1
     return comments
 
@@ -207,9 +258,13 @@ def _load_responses(responses: list[DemoResponse], surveys: dict[str, Survey],
 def _load_feedback(data: DemoData, places: dict[str, Place]) -> int:
     for n, item in enumerate(data.feedback):
         place = places.get(item.place_code) if item.place_code else None
-        db.session.add(Comment(
-            source=item.source, source_key=f"demo:{n}", original_text=item.text,
-            received_at=datetime.combine(item.received_on, time(12), tzinfo=UTC),
-            place_id=place.id if place else None,
-        ))
+        db.session.add(
+            Comment(
+                source=item.source,
+                source_key=f"demo:{n}",
+                original_text=item.text,
+                received_at=datetime.combine(item.received_on, time(12), tzinfo=UTC),
+                place_id=place.id if place else None,
+            )
+        )
     return len(data.feedback)

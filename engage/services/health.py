@@ -21,8 +21,12 @@ class Readiness:
         return self.database and self.migrated
 
     def as_dict(self) -> dict[str, object]:
-        return {"status": "ready" if self.ready else "not ready", "database": self.database,
-                "migrated": self.migrated, "detail": self.detail}
+        return {
+            "status": "ready" if self.ready else "not ready",
+            "database": self.database,
+            "migrated": self.migrated,
+            "detail": self.detail,
+        }
 
 
 def readiness() -> Readiness:

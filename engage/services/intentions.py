@@ -16,8 +16,15 @@ from engage.models import Intention, IntentionDomain
 from engage.services.errors import NotFound
 
 INTENTION_FIELDS = ("year", "domain", "kind", "title", "text", "source", "source_section")
-DOMAIN_FIELDS = ("year", "name", "kind", "source", "source_section", "ambitions",
-                 "outcome_measures")
+DOMAIN_FIELDS = (
+    "year",
+    "name",
+    "kind",
+    "source",
+    "source_section",
+    "ambitions",
+    "outcome_measures",
+)
 
 
 @dataclass
@@ -73,8 +80,9 @@ def load_catalogue(path: Path | None = None) -> LoadResult:
         listed.add(item["key"])
         row = existing.get(item["key"])
         if row is None:
-            row = Intention(key=item["key"], position=position,
-                            **{f: item[f] for f in INTENTION_FIELDS})
+            row = Intention(
+                key=item["key"], position=position, **{f: item[f] for f in INTENTION_FIELDS}
+            )
             db.session.add(row)
             result.created += 1
             continue
@@ -110,7 +118,8 @@ class DomainView:
 def catalogue_by_domain(year: str) -> list[DomainView]:
     """Intentions of ``year`` grouped by domain, in the documents' order."""
     rows = db.session.scalars(
-        select(Intention).where(Intention.year == year, Intention.retired.is_(False))
+        select(Intention)
+        .where(Intention.year == year, Intention.retired.is_(False))
         .order_by(Intention.position)
     )
     grouped: dict[str, list[Intention]] = defaultdict(list)

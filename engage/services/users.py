@@ -78,8 +78,9 @@ def authenticate(email: str, password: str) -> User:
     if not verify_password(user.password_hash, password) or not user.active:
         user.failed_logins += 1
         user.last_failed_login_at = utcnow()
-        audit.record(db.session, "login_failed", "User", str(user.id),
-                     actor=audit.Actor(None, "anonymous"))
+        audit.record(
+            db.session, "login_failed", "User", str(user.id), actor=audit.Actor(None, "anonymous")
+        )
         db.session.commit()
         raise LoginFailed(generic)
     user.failed_logins = 0

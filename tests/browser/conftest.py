@@ -27,7 +27,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def chromium_path() -> str:
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
         if REQUIRE_BROWSER:
-            pytest.fail(f"Chromium is required (ENGAGE_REQUIRE_BROWSER=1) but {CHROMIUM} is missing")
+            pytest.fail(
+                f"Chromium is required (ENGAGE_REQUIRE_BROWSER=1) but {CHROMIUM} is missing"
+            )
         pytest.skip("Debian chromium is not installed (apt-get install chromium)")
     return CHROMIUM
 
@@ -43,13 +45,20 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     os.environ["ENGAGE_INSTANCE_PATH"] = str(base / "instance")
     url = f"sqlite:///{base / 'engage.sqlite3'}"
     migrations.upgrade(url)
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url,
-                      "RATELIMIT_STORAGE_URI": "memory://", "RATELIMIT_LOGIN": "1000 per minute"})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": url,
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "RATELIMIT_LOGIN": "1000 per minute",
+        }
+    )
     with app.app_context():
         intentions.load_catalogue()
         for role in Role:
-            users.create_user(f"{role.value}@example.org", f"Browser {role.value}", role,
-                              BROWSER_PASSWORD)
+            users.create_user(
+                f"{role.value}@example.org", f"Browser {role.value}", role, BROWSER_PASSWORD
+            )
         from engage.extensions import db
 
         db.session.remove()
@@ -70,8 +79,14 @@ def browser(chromium_path: str) -> Iterator[Any]:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=chromium_path,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         yield browser
         browser.close()
@@ -97,8 +112,15 @@ def axe_violations(page: Any) -> list[dict[str, Any]]:
     """Run axe-core (WCAG 2.0/2.1/2.2 A and AA rules) on the page and return its violations."""
     from axe_playwright_python.sync_playwright import Axe
 
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": [
-        "wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]}})
+    results = Axe().run(
+        page,
+        options={
+            "runOnly": {
+                "type": "tag",
+                "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"],
+            }
+        },
+    )
     return results.response["violations"]
 
 

@@ -8,9 +8,17 @@ import pytest
 from tests.browser.conftest import axe_violations, screenshot, sign_in
 
 PUBLIC_PAGES = ["/", "/privacy", "/accessibility", "/staff/sign-in", "/no-such-page"]
-STAFF_PAGES = ["/staff/admin/", "/staff/reports/intentions", "/staff/reports/intentions/1",
-               "/staff/admin/users", "/staff/admin/users/new", "/staff/admin/users/1",
-               "/staff/admin/audit", "/staff/insight/comments", "/staff/account/password"]
+STAFF_PAGES = [
+    "/staff/admin/",
+    "/staff/reports/intentions",
+    "/staff/reports/intentions/1",
+    "/staff/admin/users",
+    "/staff/admin/users/new",
+    "/staff/admin/users/1",
+    "/staff/admin/audit",
+    "/staff/insight/comments",
+    "/staff/account/password",
+]
 
 
 def _describe(violations):
@@ -78,7 +86,9 @@ def test_staff_can_sign_in_and_out_without_javascript(browser, live_server):
 
 def test_no_request_leaves_the_machine(page, live_server):
     outside = []
-    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(live_server) else None)
+    page.on(
+        "request", lambda r: outside.append(r.url) if not r.url.startswith(live_server) else None
+    )
     sign_in(page, live_server, "admin")
     page.goto(live_server + "/staff/reports/intentions")
     # The NHS.UK stylesheet names Frutiger on assets.nhs.uk; the CSP blocks it and Arial is used.

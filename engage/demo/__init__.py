@@ -1,0 +1,1 @@
+"""Seeded, dependency-free generator of fictional demo data for Engage."""
