@@ -145,3 +145,7 @@ def main() -> None:
     os.environ.setdefault("FLASK_RUN_PORT", "5000")
     cli = FlaskGroup(create_app=_create_app, add_default_commands=True)
     cli.main(prog_name="engage")
+
+
+if __name__ == "__main__":
+    main()
