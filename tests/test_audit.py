@@ -90,3 +90,24 @@ def test_audit_log_page_lists_changes_for_admins(client, auth):
     html = client.get("/staff/admin/audit?entity=User").get_data(as_text=True)
     assert "logged@example.org" in html
     assert "[redacted]" in html
+
+
+def test_residents_personal_details_never_enter_the_audit_log(app):
+    from engage.models import Demographics, Person
+    from engage.services import audit
+
+    with audit.acting_as(audit.Actor(None, "test")):
+        person = Person(
+            ref="p-1",
+            given_name="Aisha",
+            family_name="Khan",
+            email="aisha@example.org",
+            phone="07700 900123",
+            postcode="BB1 1AA",
+        )
+        person.demographics = Demographics(ethnicity="Asian or Asian British", sex="Female")
+        db.session.add(person)
+        db.session.commit()
+    logged = str([(e.before, e.after) for e in db.session.scalars(select(AuditEvent))])
+    for secret in ("Aisha", "Khan", "aisha@example.org", "07700 900123", "BB1 1AA", "Asian"):
+        assert secret not in logged, f"{secret!r} was copied into the audit log"

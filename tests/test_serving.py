@@ -29,7 +29,9 @@ def test_gunicorn_serves_the_app_on_a_migrated_sqlite_database(tmp_path: Path):
     gunicorn = Path(sys.executable).parent / "gunicorn"
     proc = subprocess.Popen(
         [str(gunicorn), "--bind", f"127.0.0.1:{port}", "--workers", "2", "engage.wsgi:app"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     try:
         body = None
@@ -57,7 +59,10 @@ def test_gunicorn_refuses_to_serve_production_with_demo_settings(tmp_path: Path)
     gunicorn = Path(sys.executable).parent / "gunicorn"
     result = subprocess.run(
         [str(gunicorn), "--bind", f"127.0.0.1:{_free_port()}", "engage.wsgi:app"],
-        env=env, capture_output=True, text=True, timeout=60,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode != 0, "gunicorn started with the demo secret in production"
     output = result.stdout + result.stderr

@@ -44,6 +44,7 @@ class Person(Base):
     """A resident who chose to be known: contact details only."""
 
     __tablename__ = "person"
+    __audit_redact__ = ("email",)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ref: Mapped[str] = mapped_column(String(36), unique=True)  # opaque id for links and exports
@@ -70,6 +71,15 @@ class Demographics(Base):
     """Special-category and equality data, one row per person, every field optional."""
 
     __tablename__ = "demographics"
+    __audit_redact__ = (
+        "age_band",
+        "sex",
+        "ethnicity",
+        "disability",
+        "long_term_condition",
+        "carer",
+        "deprivation_decile",
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), unique=True)

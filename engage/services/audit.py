@@ -21,8 +21,27 @@ from sqlalchemy.orm import Session
 from engage.models import AuditEvent, utcnow
 
 REDACTED = "[redacted]"
-# Never copy these into the log: secrets, and free text that may hold personal data.
-SENSITIVE_FIELDS = frozenset({"password_hash", "original_text", "token_hash"})
+# Never copy these into the log: secrets, free text that may hold personal data, and residents'
+# contact and special-category details (the log must not become a second copy that erasure
+# would miss). Models may add their own with ``__audit_redact__``.
+SENSITIVE_FIELDS = frozenset(
+    {
+        "password_hash",
+        "original_text",
+        "token_hash",
+        "resume_token_hash",
+        "resume_code_hash",
+        "given_name",
+        "family_name",
+        "phone",
+        "postcode",
+        "value",
+    }
+)
+
+
+def _sensitive(obj: Any) -> frozenset[str]:
+    return SENSITIVE_FIELDS | frozenset(getattr(obj, "__audit_redact__", ()))
 
 
 @dataclass(frozen=True)
@@ -32,6 +51,10 @@ class Actor:
 
 
 _cli_actor: contextvars.ContextVar[Actor | None] = contextvars.ContextVar("cli_actor", default=None)
+# When set, row changes are counted here and logged as one event (bulk loads and imports).
+_summary: contextvars.ContextVar[dict[str, set[int]] | None] = contextvars.ContextVar(
+    "audit_summary", default=None
+)
 
 
 @contextmanager
@@ -42,6 +65,21 @@ def acting_as(actor: Actor) -> Iterator[None]:
         yield
     finally:
         _cli_actor.reset(token)
+
+
+@contextmanager
+def summarised(session: Session, action: str, note: str) -> Iterator[None]:
+    """Log the block's row changes as one event, counting records per change and kind."""
+    seen: dict[str, set[int]] = {}
+    token = _summary.set(seen)
+    try:
+        yield
+    finally:
+        _summary.reset(token)
+    if seen:
+        event = record(session, action, "bulk", None, note=note)
+        event.after = {key: len(ids) for key, ids in sorted(seen.items())}
+        session.commit()
 
 
 def current_actor() -> Actor | None:
@@ -66,19 +104,17 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def _snapshot(obj: Any, only: set[str] | None = None) -> dict[str, Any]:
-    state = inspect(obj)
-    out: dict[str, Any] = {}
-    for attr in state.mapper.column_attrs:
-        key = attr.key
-        if only is not None and key not in only:
-            continue
-        out[key] = REDACTED if key in SENSITIVE_FIELDS else _plain(getattr(obj, key))
-    return out
+def _snapshot(obj: Any) -> dict[str, Any]:
+    hidden = _sensitive(obj)
+    return {
+        attr.key: REDACTED if attr.key in hidden else _plain(getattr(obj, attr.key))
+        for attr in inspect(obj).mapper.column_attrs
+    }
 
 
 def _changes(obj: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     state = inspect(obj)
+    sensitive = _sensitive(obj)
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
     for attr in state.mapper.column_attrs:
@@ -87,7 +123,7 @@ def _changes(obj: Any) -> tuple[dict[str, Any], dict[str, Any]]:
             continue
         old = hist.deleted[0] if hist.deleted else None
         new = hist.added[0] if hist.added else None
-        hidden = attr.key in SENSITIVE_FIELDS
+        hidden = attr.key in sensitive
         before[attr.key] = REDACTED if hidden else _plain(old)
         after[attr.key] = REDACTED if hidden else _plain(new)
     return before, after
@@ -98,13 +134,39 @@ def _entity_id(obj: Any) -> str | None:
     return ":".join(str(i) for i in ident) if ident else None
 
 
+def _changed(session: Session) -> Iterator[tuple[str, Any]]:
+    """The (action, object) pairs of this flush that are worth logging."""
+    for obj in session.new:
+        if not isinstance(obj, AuditEvent):
+            yield "create", obj
+    for obj in session.dirty:
+        if not isinstance(obj, AuditEvent) and session.is_modified(obj, include_collections=False):
+            yield "update", obj
+    for obj in session.deleted:
+        if not isinstance(obj, AuditEvent):
+            yield "delete", obj
+
+
 def _after_flush(session: Session, _ctx: Any) -> None:
     actor = current_actor()
     if actor is None:
         return  # residents' own submissions are not staff changes
+    seen = _summary.get()
+    if seen is not None:
+        for action, obj in _changed(session):
+            key = tuple(inspect(obj).mapper.primary_key_from_instance(obj))
+            seen.setdefault(f"{action} {type(obj).__name__}", set()).add(hash(key))
+        return
     rows: list[dict[str, Any]] = []
-
-    def add(action: str, obj: Any, before: Any, after: Any) -> None:
+    for action, obj in _changed(session):
+        if action == "create":
+            before, after = None, _snapshot(obj)
+        elif action == "delete":
+            before, after = _snapshot(obj), None
+        else:
+            before, after = _changes(obj)
+            if not (before or after):
+                continue
         rows.append(
             {
                 "at": utcnow(),
@@ -117,19 +179,6 @@ def _after_flush(session: Session, _ctx: Any) -> None:
                 "after": after,
             }
         )
-
-    for obj in session.new:
-        if not isinstance(obj, AuditEvent):
-            add("create", obj, None, _snapshot(obj))
-    for obj in session.dirty:
-        if isinstance(obj, AuditEvent) or not session.is_modified(obj, include_collections=False):
-            continue
-        before, after = _changes(obj)
-        if before or after:
-            add("update", obj, before, after)
-    for obj in session.deleted:
-        if not isinstance(obj, AuditEvent):
-            add("delete", obj, _snapshot(obj), None)
     if rows:
         session.connection().execute(insert(AuditEvent.__table__), rows)
 
@@ -141,19 +190,19 @@ def record(
     entity_id: str | None,
     note: str | None = None,
     actor: Actor | None = None,
-) -> None:
+) -> AuditEvent:
     """Log an event that is not a row change (a sign-in, an export, a view of personal data)."""
     who = actor or current_actor()
-    session.add(
-        AuditEvent(
-            user_id=who.user_id if who else None,
-            actor=who.label if who else "anonymous",
-            action=action,
-            entity_type=entity_type,
-            entity_id=entity_id,
-            note=note,
-        )
+    event = AuditEvent(
+        user_id=who.user_id if who else None,
+        actor=who.label if who else "anonymous",
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        note=note,
     )
+    session.add(event)
+    return event
 
 
 _installed = False

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time
 
 from sqlalchemy import func, select
 
-from engage.demo.generate import DemoData, DemoResponse, DemoSurvey, generate
+from engage.demo.generate import FREE_TEXT_KINDS, DemoData, DemoResponse, DemoSurvey, generate
 from engage.extensions import db
 from engage.models import (
     Answer,
@@ -26,10 +26,9 @@ from engage.models import (
     Section,
     Survey,
 )
-from engage.services import intentions, users
+from engage.services import audit, intentions, users
 
 DEMO_MARKER_SLUG_PREFIX = "demo-"
-FREE_TEXT_KINDS = frozenset({"free_text_short", "free_text_long"})
 DEMO_PASSWORD = "engage-demo-password"  # noqa: S105 - printed for the demo; never used in production
 DEMO_STAFF = [
     ("admin@example.org", "Alex Admin", Role.ADMIN),
@@ -62,13 +61,14 @@ def load_demo(seed: int = 2026) -> str:
     if demo_loaded():
         return "Demo data is already loaded; nothing added."
     data = generate(seed)
-    places = _load_places(data)
-    practices = _load_practices(data, places)
-    people = _load_people(data, places, practices)
-    surveys = {s.slug: _load_survey(s) for s in data.surveys}
-    comments = _load_responses(data.responses, surveys, people, places)
-    comments += _load_feedback(data, places)
-    db.session.commit()
+    with audit.summarised(db.session, "load_demo", f"demo data set, seed {seed}"):
+        places = _load_places(data)
+        practices = _load_practices(data, places)
+        people = _load_people(data, places, practices)
+        surveys = {s.slug: _load_survey(s) for s in data.surveys}
+        comments = _load_responses(data.responses, surveys, people, places)
+        comments += _load_feedback(data, places)
+        db.session.commit()
     return (
         f"Demo data loaded: {len(data.people)} people, {len(data.surveys)} surveys, "
         f"{len(data.responses)} responses, {comments} comments; "

@@ -1,0 +1,70 @@
+"""`make demo` loads a Lancashire and South Cumbria demo data set once, and only once."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from engage.extensions import db
+from engage.models import (
+    AuditEvent,
+    Comment,
+    PanelMembership,
+    Person,
+    PpgMembership,
+    Response,
+    Survey,
+)
+from engage.services import audit, demo, users
+from tests.conftest import post_form
+
+
+def _count(model, *where):
+    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def _load() -> str:
+    with audit.acting_as(audit.Actor(None, "make demo")):
+        return demo.load_demo()
+
+
+@pytest.mark.slow
+def test_demo_has_surveys_people_and_thousands_of_comments_in_context(app):
+    assert "Demo data loaded" in _load()
+    assert _count(Survey) == 3
+    assert _count(Person) >= 300
+    assert _count(PanelMembership) >= 200 and _count(PpgMembership) >= 50
+    assert _count(Comment) >= 2000, "the demo needs at least 2,000 free-text comments"
+    assert _count(Comment, Comment.moderation_state == "pending") == _count(Comment)
+
+    survey_comments = list(db.session.scalars(select(Comment).where(Comment.source == "survey")))
+    with_place = [c for c in survey_comments if c.place_id is not None]
+    assert len(with_place) / len(survey_comments) > 0.8
+    assert all(c.survey_id and c.question_id and c.response_id for c in survey_comments)
+    assert any(c.age_band for c in survey_comments), "no demographic snapshot on comments"
+    assert {"survey", "healthwatch", "fft"} <= set(
+        db.session.scalars(select(Comment.source).distinct())
+    )
+
+
+@pytest.mark.slow
+def test_loading_again_adds_nothing_and_staff_can_sign_in(app, client):
+    _load()
+    before = (_count(Comment), _count(Response), _count(Person))
+    assert "already loaded" in _load()
+    assert (_count(Comment), _count(Response), _count(Person)) == before
+
+    for email, _name, role in demo.DEMO_STAFF:
+        user = users.get_user_by_email(email)
+        assert user is not None and user.role_enum is role
+    response = post_form(
+        client,
+        "/staff/sign-in",
+        {"email": "commissioner@example.org", "password": demo.DEMO_PASSWORD},
+    )
+    assert response.status_code == 302
+
+    bulk = list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "load_demo")))
+    assert len(bulk) == 1, "a bulk load is one audit event, not one per row"
+    assert bulk[0].after["create Comment"] == _count(Comment)
+    assert _count(AuditEvent, AuditEvent.entity_type == "Person") == 0
