@@ -18,6 +18,15 @@ EXPECTED_PUBLIC = {
     "auth.logout",
     "api.healthcheck",
     "api.readiness",
+    # the resident's survey runner
+    "survey.start",
+    "survey.section",
+    "survey.check_answers",
+    "survey.confirmation",
+    "survey.saved",
+    "survey.resume",
+    "survey.resume_link",
+    "survey.continue_response",
 }
 
 # What each role may reach, by endpoint; admin reaches everything.

@@ -69,6 +69,8 @@ class Question(Base):
     kind: Mapped[str] = mapped_column(String(30))
     text: Mapped[str] = mapped_column(Text)
     hint: Mapped[str] = mapped_column(Text, default="")
+    # What to say when a required answer is missing, e.g. "Select which hospital you visited".
+    error_message: Mapped[str | None] = mapped_column(String(300))
     required: Mapped[bool] = mapped_column(default=False)
     options: Mapped[list[str]] = mapped_column(default=list)
     show_if: Mapped[dict[str, Any] | None]
@@ -93,7 +95,11 @@ class Response(Base):
     language: Mapped[str] = mapped_column(String(10), default="en")
     place_id: Mapped[int | None] = mapped_column(ForeignKey("place.id"))
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime | None]
     submitted_at: Mapped[datetime | None] = mapped_column(index=True)
+    # Save and come back: a long secret for the link and a short code to type, both hashed.
+    resume_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    resume_code_hash: Mapped[str | None] = mapped_column(String(64), index=True)
 
     survey: Mapped[Survey] = relationship()
     answers: Mapped[list[Answer]] = relationship(

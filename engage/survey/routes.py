@@ -1,13 +1,27 @@
-"""Resident-facing pages: the open surveys, the privacy notice, the accessibility statement."""
+"""Resident-facing pages: open surveys, the survey runner, save and resume, and the notices."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from typing import Any
+
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from werkzeug.wrappers import Response as WResponse
 
 from engage.auth import public
+from engage.extensions import limiter
+from engage.models import Response, Survey
+from engage.services import responses as runner
 from engage.services import surveys
+from engage.survey.forms import (
+    ResumeForm,
+    StartForm,
+    SubmitForm,
+    build_section_form,
+    stored_value,
+)
 
 bp = Blueprint("survey", __name__)
+SESSION_KEY = "responses"
 
 
 @bp.route("/")
@@ -26,3 +40,235 @@ def privacy() -> str:
 @public
 def accessibility() -> str:
     return render_template("survey/accessibility.html")
+
+
+# --- the runner ---------------------------------------------------------------------------------
+
+
+def _remember(survey: Survey, token: str | None, code: str | None = None) -> None:
+    """Keep this browser's resume link secret (and code, when known) for the survey."""
+    held = dict(session.get(SESSION_KEY, {}))
+    held[survey.slug] = {"token": token, "code": code}
+    session[SESSION_KEY] = held
+    session.permanent = True
+
+
+def _held(survey: Survey) -> dict[str, str | None]:
+    value = session.get(SESSION_KEY, {}).get(survey.slug)
+    return value if isinstance(value, dict) else {}
+
+
+def _current(survey: Survey) -> Response | None:
+    token = _held(survey).get("token")
+    return runner.find_by_token(survey, token) if token else None
+
+
+def _unavailable(survey: Survey) -> str | None:
+    state = runner.availability(survey)
+    if state is runner.Availability.OPEN:
+        return None
+    return render_template("survey/unavailable.html", survey=survey, state=state.value)
+
+
+def _in_progress_or_redirect(survey: Survey) -> Response | WResponse:
+    response = _current(survey)
+    if response is None:
+        return redirect(url_for("survey.start", slug=survey.slug))
+    if response.status == "submitted":
+        return redirect(url_for("survey.confirmation", slug=survey.slug))
+    return response
+
+
+@bp.route("/surveys/<slug>", methods=["GET", "POST"])
+@limiter.limit("60 per hour", methods=["POST"])
+@public
+def start(slug: str) -> str | WResponse:
+    survey = runner.get_survey(slug)
+    blocked = _unavailable(survey)
+    if blocked:
+        return blocked
+    form = StartForm()
+    existing = _current(survey)
+    if form.validate_on_submit():
+        if form.website.data:  # honeypot: say nothing to a bot, store nothing
+            return redirect(url_for("survey.home"))
+        if existing is None or existing.status == "submitted":
+            started = runner.start_response(survey)
+            _remember(survey, started.token, started.code)
+        return redirect(url_for("survey.section", slug=slug, number=1))
+    sections = len(survey.sections)
+    return render_template(
+        "survey/start.html",
+        survey=survey,
+        form=form,
+        sections=sections,
+        existing=existing if existing and existing.status != "submitted" else None,
+    )
+
+
+@bp.route("/surveys/<slug>/section/<int:number>", methods=["GET", "POST"])
+@public
+def section(slug: str, number: int) -> str | WResponse:
+    survey = runner.get_survey(slug)
+    blocked = _unavailable(survey)
+    if blocked:
+        return blocked
+    response = _in_progress_or_redirect(survey)
+    if not isinstance(response, Response):
+        return response
+    answers = runner.answers_of(response)
+    sections = runner.visible_sections(survey, answers)
+    if not 1 <= number <= len(sections):
+        return redirect(url_for("survey.check_answers", slug=slug))
+    current = sections[number - 1]
+    questions = runner.visible_questions(current, answers)
+    if request.method == "POST":
+        form = build_section_form(questions, answers, formdata=request.form)
+        saving_for_later = request.form.get("action") == "save"
+        if form.validate() and not form.website.data:
+            runner.save_answers(
+                response, current, {q.key: stored_value(q, getattr(form, q.key)) for q in questions}
+            )
+            if saving_for_later:
+                return redirect(url_for("survey.saved", slug=slug))
+            answers = runner.answers_of(response)
+            after = runner.visible_sections(survey, answers)
+            if number < len(after):
+                return redirect(url_for("survey.section", slug=slug, number=number + 1))
+            return redirect(url_for("survey.check_answers", slug=slug))
+        if saving_for_later:
+            # Keep every answer that is valid; the rest stay on screen with their messages.
+            valid = {
+                q.key: stored_value(q, getattr(form, q.key))
+                for q in questions
+                if not getattr(form, q.key).errors
+            }
+            runner.save_answers(response, current, valid)
+    else:
+        form = build_section_form(questions, answers)
+    back = (
+        url_for("survey.section", slug=slug, number=number - 1)
+        if number > 1
+        else url_for("survey.start", slug=slug)
+    )
+    return render_template(
+        "survey/section.html",
+        survey=survey,
+        section=current,
+        questions=questions,
+        form=form,
+        number=number,
+        total=len(sections),
+        back=back,
+    )
+
+
+@bp.route("/surveys/<slug>/check", methods=["GET", "POST"])
+@public
+def check_answers(slug: str) -> str | WResponse:
+    survey = runner.get_survey(slug)
+    blocked = _unavailable(survey)
+    if blocked:
+        return blocked
+    response = _in_progress_or_redirect(survey)
+    if not isinstance(response, Response):
+        return response
+    answers = runner.answers_of(response)
+    missing = runner.first_unanswered(survey, answers)
+    form = SubmitForm()
+    if form.validate_on_submit():
+        if missing is not None:
+            return redirect(url_for("survey.section", slug=slug, number=missing))
+        if not form.website.data:
+            runner.submit(response.id)
+        return redirect(url_for("survey.confirmation", slug=slug))
+    sections = runner.visible_sections(survey, answers)
+    rows = [
+        (number, sec, [(q, answers.get(q.key)) for q in runner.visible_questions(sec, answers)])
+        for number, sec in enumerate(sections, start=1)
+    ]
+    return render_template(
+        "survey/check.html",
+        survey=survey,
+        rows=rows,
+        form=form,
+        missing=missing,
+        total=len(sections),
+    )
+
+
+@bp.route("/surveys/<slug>/confirmation")
+@public
+def confirmation(slug: str) -> str | WResponse:
+    survey = runner.get_survey(slug)
+    response = _current(survey)
+    if response is None or response.status != "submitted":
+        return redirect(url_for("survey.start", slug=slug))
+    return render_template("survey/confirmation.html", survey=survey, response=response)
+
+
+@bp.route("/surveys/<slug>/saved")
+@public
+def saved(slug: str) -> str | WResponse:
+    survey = runner.get_survey(slug)
+    response = _in_progress_or_redirect(survey)
+    if not isinstance(response, Response):
+        return response
+    held = _held(survey)
+    token, code = held.get("token"), held.get("code")
+    if not code:
+        # Resumed from a link in another browser: only hashes are stored, so issue a new code.
+        code = runner.reissue_resume_code(response)
+        _remember(survey, token, code)
+    return render_template(
+        "survey/saved.html",
+        survey=survey,
+        code=runner.format_code(code),
+        link=url_for("survey.resume_link", slug=slug, token=token, _external=True),
+    )
+
+
+@bp.route("/surveys/<slug>/resume/<token>")
+@public
+def resume_link(slug: str, token: str) -> WResponse:
+    survey = runner.get_survey(slug)
+    response = runner.find_by_token(survey, token)
+    if response is None:
+        abort(404)
+    _remember(survey, token)
+    return redirect(url_for("survey.continue_response", slug=slug))
+
+
+@bp.route("/surveys/<slug>/resume", methods=["GET", "POST"])
+@limiter.limit("10 per minute;50 per hour", methods=["POST"])
+@public
+def resume(slug: str) -> str | WResponse:
+    survey = runner.get_survey(slug)
+    form = ResumeForm()
+    if form.validate_on_submit():
+        response = runner.find_by_code(survey, form.code.data or "")
+        if response is None:
+            form.code.errors = [
+                "We could not find answers saved with that code. Check it and try again"
+            ]
+        else:
+            # The link was not typed in, so issue a new one; the code stays as it was.
+            token = runner.reissue_resume_link(response)
+            _remember(survey, token, runner.normalise_code(form.code.data or ""))
+            return redirect(url_for("survey.continue_response", slug=slug))
+    return render_template("survey/resume.html", survey=survey, form=form)
+
+
+@bp.route("/surveys/<slug>/continue")
+@public
+def continue_response(slug: str) -> WResponse:
+    """Send a returning resident to where they left off."""
+    survey = runner.get_survey(slug)
+    response = _in_progress_or_redirect(survey)
+    if not isinstance(response, Response):
+        return response
+    answers: dict[str, Any] = runner.answers_of(response)
+    number = runner.first_unanswered(survey, answers)
+    if number is None:
+        return redirect(url_for("survey.check_answers", slug=slug))
+    return redirect(url_for("survey.section", slug=slug, number=number))

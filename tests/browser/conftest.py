@@ -55,6 +55,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     )
     with app.app_context():
         intentions.load_catalogue()
+        from tests.factories import create_survey
+
+        create_survey()
+        create_survey(slug="panel-only", audience="panel")
         for role in Role:
             users.create_user(
                 f"{role.value}@example.org", f"Browser {role.value}", role, BROWSER_PASSWORD

@@ -43,7 +43,8 @@ def test_staff_page_has_no_axe_violations(page, live_server, path):
 
 def test_form_with_errors_has_no_axe_violations_and_focuses_the_summary(page, live_server):
     page.goto(f"{live_server}/staff/sign-in")
-    page.get_by_role("button", name="Sign in").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
     summary = page.locator(".nhsuk-error-summary")
     assert summary.is_visible()
     assert "Enter your email address" in summary.inner_text()
@@ -78,7 +79,8 @@ def test_staff_can_sign_in_and_out_without_javascript(browser, live_server):
     page = context.new_page()
     sign_in(page, live_server, "commissioner")
     assert "Signed in as Browser commissioner" in page.content()
-    page.get_by_role("button", name="Sign out").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign out").click()
     page.wait_for_url(f"{live_server}/staff/sign-in")
     assert "You have signed out." in page.content()
     context.close()

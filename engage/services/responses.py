@@ -1,0 +1,253 @@
+"""Residents' responses: start, save section by section, resume, and submit exactly once."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select, update
+
+from engage.extensions import db
+from engage.models import Answer, Comment, Question, Response, Section, Survey, utcnow
+from engage.services.errors import NotFound
+
+FREE_TEXT_KINDS = frozenset({"free_text_short", "free_text_long"})
+# No 0/O or 1/I/L: codes are read aloud and typed from paper.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+class Availability(enum.Enum):
+    OPEN = "open"
+    NOT_YET_OPEN = "not_yet_open"
+    CLOSED = "closed"
+    INVITATION_ONLY = "invitation_only"
+
+
+@dataclass(frozen=True)
+class Started:
+    response: Response
+    token: str  # for the resume link; only its hash is stored
+    code: str  # for typing in; only its hash is stored
+
+
+def _hash(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def normalise_code(code: str) -> str:
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+def format_code(code: str) -> str:
+    return f"{code[:4]} {code[4:]}"
+
+
+def _new_code(length: int = 8) -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
+
+
+def get_survey(slug: str) -> Survey:
+    survey = db.session.scalar(select(Survey).where(Survey.slug == slug))
+    if survey is None or survey.status == "draft":
+        raise NotFound("We could not find that survey")
+    return survey
+
+
+def availability(survey: Survey, today: date | None = None) -> Availability:
+    today = today or date.today()
+    if survey.status == "closed" or (survey.closes_on and survey.closes_on < today):
+        return Availability.CLOSED
+    if survey.opens_on and survey.opens_on > today:
+        return Availability.NOT_YET_OPEN
+    if survey.audience != "public":
+        return Availability.INVITATION_ONLY
+    return Availability.OPEN
+
+
+def start_response(
+    survey: Survey, channel: str = "online", person_id: int | None = None
+) -> Started:
+    token = secrets.token_urlsafe(32)
+    code = _new_code()
+    response = Response(
+        survey_id=survey.id,
+        survey_version=survey.version,
+        person_id=person_id,
+        reference=_new_reference(),
+        channel=channel,
+        status="in_progress",
+        resume_token_hash=_hash(token),
+        resume_code_hash=_hash(f"{survey.id}:{code}"),
+        updated_at=utcnow(),
+    )
+    db.session.add(response)
+    db.session.commit()
+    return Started(response, token, code)
+
+
+def _new_reference() -> str:
+    return "ENG-" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+
+
+def find_by_token(survey: Survey, token: str) -> Response | None:
+    return db.session.scalar(
+        select(Response).where(
+            Response.survey_id == survey.id, Response.resume_token_hash == _hash(token)
+        )
+    )
+
+
+def find_by_code(survey: Survey, code: str) -> Response | None:
+    return db.session.scalar(
+        select(Response).where(
+            Response.survey_id == survey.id,
+            Response.resume_code_hash == _hash(f"{survey.id}:{normalise_code(code)}"),
+        )
+    )
+
+
+def answers_of(response: Response) -> dict[str, Any]:
+    rows = db.session.execute(
+        select(Question.key, Answer.value)
+        .join(Answer, Answer.question_id == Question.id)
+        .where(Answer.response_id == response.id)
+    )
+    return {key: value for key, value in rows}
+
+
+def _shown(rule: dict[str, Any] | None, answers: dict[str, Any]) -> bool:
+    """Simple routing: show when ``{"question": key, "equals": value}`` (or ``"in": [...]``)."""
+    if not rule:
+        return True
+    given = answers.get(rule.get("question", ""))
+    wanted = rule.get("in") or [rule.get("equals")]
+    if isinstance(given, list):
+        return any(g in wanted for g in given)
+    return given in wanted
+
+
+def visible_sections(survey: Survey, answers: dict[str, Any]) -> list[Section]:
+    return [s for s in survey.sections if _shown(s.show_if, answers)]
+
+
+def visible_questions(section: Section, answers: dict[str, Any]) -> list[Question]:
+    return [q for q in section.questions if _shown(q.show_if, answers)]
+
+
+def save_answers(response: Response, section: Section, values: dict[str, Any]) -> None:
+    """Store this section's answers; an empty value removes an earlier answer."""
+    if response.status != "in_progress":
+        return
+    by_key = {q.key: q for q in section.questions}
+    existing = {
+        a.question_id: a
+        for a in db.session.scalars(
+            select(Answer).where(
+                Answer.response_id == response.id,
+                Answer.question_id.in_([q.id for q in section.questions]),
+            )
+        )
+    }
+    for key, value in values.items():
+        question = by_key.get(key)
+        if question is None:
+            continue
+        answer = existing.get(question.id)
+        if value in (None, "", []):
+            if answer is not None:
+                db.session.delete(answer)
+        elif answer is None:
+            db.session.add(Answer(response_id=response.id, question_id=question.id, value=value))
+        elif answer.value != value:
+            answer.value = value
+    response.updated_at = utcnow()
+    db.session.commit()
+
+
+def first_unanswered(survey: Survey, answers: dict[str, Any]) -> int | None:
+    """The 1-based number of the first visible section with a required question unanswered."""
+    for number, section in enumerate(visible_sections(survey, answers), start=1):
+        for q in visible_questions(section, answers):
+            if q.required and answers.get(q.key) in (None, "", []):
+                return number
+    return None
+
+
+def submit(response_id: int) -> Response:
+    """Mark the response submitted and turn its free text into comments, exactly once.
+
+    The conditional UPDATE is the guard: a double click, a retried request or two workers racing
+    can only move ``in_progress`` to ``submitted`` once; every other attempt changes nothing.
+    """
+    now = utcnow()
+    result = db.session.execute(
+        update(Response)
+        .where(Response.id == response_id, Response.status == "in_progress")
+        .values(status="submitted", submitted_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    response = db.session.get(Response, response_id)
+    if response is None:
+        raise NotFound("We could not find that response")
+    if result.rowcount == 1:
+        _comments_from(response, now)
+    db.session.commit()
+    db.session.refresh(response)
+    return response
+
+
+def _comments_from(response: Response, when: Any) -> None:
+    demo = None
+    if response.person_id is not None:
+        from engage.models import Person
+
+        person = db.session.get(Person, response.person_id)
+        demo = person.demographics if person else None
+        if response.place_id is None and person is not None:
+            response.place_id = person.place_id
+    rows = db.session.execute(
+        select(Answer, Question)
+        .join(Question, Answer.question_id == Question.id)
+        .where(Answer.response_id == response.id, Question.kind.in_(FREE_TEXT_KINDS))
+    )
+    for answer, question in rows:
+        text = str(answer.value or "").strip()
+        if not text:
+            continue
+        db.session.add(
+            Comment(
+                source="survey",
+                source_key=f"answer:{answer.id}",
+                survey_id=response.survey_id,
+                question_id=question.id,
+                response_id=response.id,
+                original_text=text,
+                language=response.language,
+                received_at=when,
+                place_id=response.place_id,
+                age_band=demo.age_band if demo else None,
+                sex=demo.sex if demo else None,
+                ethnicity=demo.ethnicity if demo else None,
+                deprivation_decile=demo.deprivation_decile if demo else None,
+            )
+        )
+
+
+def reissue_resume_link(response: Response) -> str:
+    """A new resume link secret; the old link stops working."""
+    token = secrets.token_urlsafe(32)
+    response.resume_token_hash = _hash(token)
+    db.session.commit()
+    return token
+
+
+def reissue_resume_code(response: Response) -> str:
+    """A new resume code; the old code stops working."""
+    code = _new_code()
+    response.resume_code_hash = _hash(f"{response.survey_id}:{code}")
+    db.session.commit()
+    return code

@@ -1,0 +1,200 @@
+"""Assign themes to comments: taxonomy prototypes, then the team's coding when there is some."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+
+from topics.taxonomy import Taxonomy
+
+
+@dataclass
+class ThemeScores:
+    """Per-comment theme decisions; indexes refer to `ThemeAssigner.slugs_`."""
+
+    main: np.ndarray  # int, -1 = no theme
+    probability: np.ndarray  # of the main theme (or of "no theme" when main is -1)
+    themes: list[list[int]]  # main first, then every further theme it clearly speaks of
+    proba: np.ndarray  # n x T
+
+
+def _l2(x: np.ndarray) -> np.ndarray:
+    n = np.linalg.norm(x, axis=-1, keepdims=True)
+    return x / np.where(n == 0, 1.0, n)
+
+
+def _top_mean(sims: np.ndarray, k: int) -> np.ndarray:
+    """Mean of the k largest values along the last axis."""
+    k = min(k, sims.shape[-1])
+    return np.sort(sims, axis=-1)[..., -k:].mean(axis=-1)
+
+
+class ThemeAssigner:
+    """Score comments against themes and decide a main theme, further themes and abstentions.
+
+    Without coded comments each theme is a set of prototypes (the embeddings of its name plus
+    description and of each example phrase); a comment's score for a theme is the mean of its
+    `top_prototypes` best similarities, mapped to a probability around `min_similarity`.
+
+    With coded comments a small calibrator (logistic regression shared by all themes) turns four
+    signals into a probability: the prototype score, a similarity-weighted vote of the
+    `n_neighbors` nearest coded comments, the similarity to a theme centroid shrunk toward the
+    prototypes by `prior_strength` pseudo-examples (few coded examples: trust the taxonomy), and
+    how many coded examples the theme has. Comments coded as "no theme" are a class of their own.
+    The calibrator is trained leave-one-out on the coded comments, so it learns how far to trust
+    each signal from the team's own coding.
+    """
+
+    def __init__(
+        self,
+        min_similarity: float = 0.45,
+        extra_ratio: float = 0.92,
+        temperature: float = 0.05,
+        top_prototypes: int = 2,
+        n_neighbors: int = 10,
+        prior_strength: float = 3.0,
+        abstain_below: float = 0.2,
+        extra_above: float = 0.5,
+        self_training: int = 1,
+    ) -> None:
+        self.min_similarity = min_similarity
+        self.extra_ratio = extra_ratio
+        self.temperature = temperature
+        self.top_prototypes = top_prototypes
+        self.n_neighbors = n_neighbors
+        self.prior_strength = prior_strength
+        self.abstain_below = abstain_below
+        self.extra_above = extra_above
+        self.self_training = self_training
+
+    # ---- fitting -------------------------------------------------------------------------
+    def fit(
+        self,
+        taxonomy: Taxonomy,
+        prototype_vectors: list[np.ndarray],
+        coded_vectors: np.ndarray | None = None,
+        coded_themes: list[list[str]] | None = None,
+        unlabelled_vectors: np.ndarray | None = None,
+    ) -> ThemeAssigner:
+        """Learn from prototypes (one array per theme) and, optionally, coded comments.
+
+        `coded_themes[i]` holds the slugs coded for comment i; an empty list means "no theme".
+        """
+        self.slugs_ = taxonomy.slugs
+        self.prototypes_ = [_l2(np.asarray(p, dtype=np.float32)) for p in prototype_vectors]
+        self.proto_owner_ = np.concatenate(
+            [np.full(len(p), t) for t, p in enumerate(self.prototypes_)]
+        ).astype(np.int32)
+        self.proto_matrix_ = np.concatenate(self.prototypes_).astype(np.float32)
+        self.proto_mean_ = _l2(np.stack([p.mean(axis=0) for p in self.prototypes_]))
+        non_answer = [i for i, t in enumerate(taxonomy.themes) if t.non_answer]
+        self.non_answer_theme_ = non_answer[0] if non_answer else -1
+        if unlabelled_vectors is not None and len(unlabelled_vectors) and self.self_training:
+            self._self_train(np.asarray(unlabelled_vectors, dtype=np.float32))
+        self.supervised_ = bool(coded_vectors is not None and coded_themes)
+        if self.supervised_:
+            assert coded_vectors is not None and coded_themes is not None
+            index = {s: i for i, s in enumerate(self.slugs_)}
+            T = len(self.slugs_)
+            Y = np.zeros((len(coded_themes), T + 1), dtype=np.float32)  # last column: no theme
+            for i, slugs in enumerate(coded_themes):
+                for s in slugs:
+                    Y[i, index[s]] = 1.0
+                if not slugs:
+                    Y[i, T] = 1.0
+            self.coded_vectors_ = _l2(np.asarray(coded_vectors, dtype=np.float32))
+            self.coded_labels_ = Y
+            feats = self._features(self.coded_vectors_, leave_one_out=True)
+            self.calibrator_ = LogisticRegression(C=1.0, max_iter=1000)
+            self.calibrator_.fit(feats.reshape(-1, feats.shape[-1]), Y.reshape(-1))
+        return self
+
+    def _self_train(self, X: np.ndarray) -> None:
+        # Move each theme toward how people actually phrase it: add the centroid of the comments
+        # it confidently wins as one more prototype (the taxonomy prototypes stay).
+        for _ in range(self.self_training):
+            s = self._prototype_scores(_l2(X))
+            best = s.argmax(axis=1)
+            top = s.max(axis=1)
+            confident = top >= self.min_similarity + 2 * self.temperature
+            extra: list[np.ndarray] = []
+            for t in range(len(self.prototypes_)):
+                members = X[confident & (best == t)]
+                if len(members) >= 5:
+                    extra.append(_l2(members.mean(axis=0))[None, :])
+                else:
+                    extra.append(np.zeros((0, X.shape[1]), dtype=np.float32))
+            self.prototypes_ = [np.concatenate([p, e]) for p, e in zip(self.prototypes_, extra, strict=True)]
+            self.proto_owner_ = np.concatenate(
+                [np.full(len(p), t) for t, p in enumerate(self.prototypes_)]
+            ).astype(np.int32)
+            self.proto_matrix_ = np.concatenate(self.prototypes_).astype(np.float32)
+
+    # ---- scoring -------------------------------------------------------------------------
+    def _prototype_scores(self, X: np.ndarray) -> np.ndarray:
+        sims = X @ self.proto_matrix_.T
+        out = np.empty((len(X), len(self.prototypes_)), dtype=np.float32)
+        for t in range(len(self.prototypes_)):
+            out[:, t] = _top_mean(sims[:, self.proto_owner_ == t], self.top_prototypes)
+        return out
+
+    def _features(self, X: np.ndarray, leave_one_out: bool = False) -> np.ndarray:
+        """Return n x (T+1) x F features; the last class is "no theme"."""
+        C, Y = self.coded_vectors_, self.coded_labels_
+        proto = self._prototype_scores(X)
+        proto = np.concatenate([proto, np.full((len(X), 1), self.min_similarity)], axis=1)
+        sims = X @ C.T
+        if leave_one_out:
+            np.fill_diagonal(sims, -np.inf)
+        k = min(self.n_neighbors, C.shape[0] - (1 if leave_one_out else 0))
+        nn = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+        w = np.take_along_axis(sims, nn, axis=1).clip(min=0) ** 3
+        vote = np.einsum("nk,nkt->nt", w, Y[nn]) / np.maximum(w.sum(axis=1, keepdims=True), 1e-9)
+        # Shrunk centroids; leave-one-out removes the comment's own contribution.
+        prior = np.concatenate([self.proto_mean_, np.zeros((1, C.shape[1]))]) * self.prior_strength
+        sums = Y.T @ C + prior
+        counts = Y.sum(axis=0)
+        if leave_one_out:
+            own = Y[:, :, None] * C[:, None, :]
+            cent = _l2(sums[None, :, :] - own)
+            csim = np.einsum("nd,ntd->nt", X, cent)
+            n_t = counts[None, :] - Y
+        else:
+            csim = X @ _l2(sums).T
+            n_t = np.broadcast_to(counts, csim.shape)
+        return np.stack([proto, vote, csim, np.log1p(n_t)], axis=-1).astype(np.float32)
+
+    def predict(self, X: np.ndarray) -> ThemeScores:
+        X = _l2(np.asarray(X, dtype=np.float32))
+        T = len(self.slugs_)
+        if self.supervised_:
+            feats = self._features(X)
+            p = self.calibrator_.predict_proba(feats.reshape(-1, feats.shape[-1]))[:, 1]
+            p = p.reshape(len(X), T + 1)
+            theme_p, none_p = p[:, :T], p[:, T]
+            main = theme_p.argmax(axis=1)
+            top = theme_p[np.arange(len(X)), main]
+            abstain = (top < self.abstain_below) | (none_p > top)
+            extra_mask = theme_p >= self.extra_above
+        else:
+            s = self._prototype_scores(X)
+            theme_p = 1.0 / (1.0 + np.exp(-(s - self.min_similarity) / self.temperature))
+            main = s.argmax(axis=1)
+            top_s = s[np.arange(len(X)), main]
+            top = theme_p[np.arange(len(X)), main]
+            none_p = 1.0 - top
+            abstain = top_s < self.min_similarity
+            extra_mask = (s >= self.min_similarity) & (s >= self.extra_ratio * top_s[:, None])
+        main = np.where(abstain, -1, main)
+        themes: list[list[int]] = []
+        for i in range(len(X)):
+            if main[i] < 0:
+                themes.append([])
+                continue
+            extra = [int(t) for t in np.flatnonzero(extra_mask[i]) if t != main[i]]
+            extra.sort(key=lambda t: -theme_p[i, t])
+            themes.append([int(main[i]), *extra])
+        prob = np.where(main >= 0, top, none_p).astype(np.float32)
+        return ThemeScores(main=main.astype(np.int32), probability=prob, themes=themes, proba=theme_p)
