@@ -48,11 +48,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from engage.admin.routes import bp as admin_bp
     from engage.api.routes import bp as api_bp
     from engage.auth.routes import bp as auth_bp
+    from engage.builder.routes import bp as builder_bp
     from engage.insight.routes import bp as insight_bp
+    from engage.panel.routes import bp as panel_bp
     from engage.reports.routes import bp as reports_bp
     from engage.survey.routes import bp as survey_bp
 
     app.register_blueprint(survey_bp)
+    app.register_blueprint(panel_bp)
+    app.register_blueprint(builder_bp, url_prefix="/staff/surveys")
     app.register_blueprint(auth_bp, url_prefix="/staff")
     app.register_blueprint(admin_bp, url_prefix="/staff/admin")
     app.register_blueprint(insight_bp, url_prefix="/staff/insight")

@@ -38,24 +38,24 @@ class ThemeAssigner:
     description and of each example phrase); a comment's score for a theme is the mean of its
     `top_prototypes` best similarities, mapped to a probability around `min_similarity`.
 
-    With coded comments a small calibrator (logistic regression shared by all themes) turns four
-    signals into a probability: the prototype score, a similarity-weighted vote of the
-    `n_neighbors` nearest coded comments, the similarity to a theme centroid shrunk toward the
-    prototypes by `prior_strength` pseudo-examples (few coded examples: trust the taxonomy), and
-    how many coded examples the theme has. Comments coded as "no theme" are a class of their own.
-    The calibrator is trained leave-one-out on the coded comments, so it learns how far to trust
-    each signal from the team's own coding.
+    With coded comments each theme's score is the similarity to its centroid, shrunk toward the
+    taxonomy prototypes by `prior_strength` pseudo-examples (few coded examples: trust the
+    taxonomy), plus `vote_weight` x a similarity-weighted vote of the `n_neighbors` nearest coded
+    comments. Comments coded as "no theme" are a class of their own. A one-feature logistic
+    calibrator, fitted leave-one-out on the coded comments, turns scores into probabilities;
+    a main theme below `abstain_below` is withheld, further themes need `extra_above`.
     """
 
     def __init__(
         self,
-        min_similarity: float = 0.45,
-        extra_ratio: float = 0.92,
+        min_similarity: float = 0.3,
+        extra_ratio: float = 0.97,
         temperature: float = 0.05,
         top_prototypes: int = 2,
         n_neighbors: int = 10,
         prior_strength: float = 3.0,
-        abstain_below: float = 0.2,
+        vote_weight: float = 0.1,
+        abstain_below: float = 0.1,
         extra_above: float = 0.5,
         self_training: int = 1,
     ) -> None:
@@ -65,6 +65,7 @@ class ThemeAssigner:
         self.top_prototypes = top_prototypes
         self.n_neighbors = n_neighbors
         self.prior_strength = prior_strength
+        self.vote_weight = vote_weight
         self.abstain_below = abstain_below
         self.extra_above = extra_above
         self.self_training = self_training
@@ -106,9 +107,10 @@ class ThemeAssigner:
                     Y[i, T] = 1.0
             self.coded_vectors_ = _l2(np.asarray(coded_vectors, dtype=np.float32))
             self.coded_labels_ = Y
-            feats = self._features(self.coded_vectors_, leave_one_out=True)
+            S = self._scores(self.coded_vectors_, leave_one_out=True)
+            finite = np.isfinite(S)
             self.calibrator_ = LogisticRegression(C=1.0, max_iter=1000)
-            self.calibrator_.fit(feats.reshape(-1, feats.shape[-1]), Y.reshape(-1))
+            self.calibrator_.fit(S[finite].reshape(-1, 1), Y[finite])
         return self
 
     def _self_train(self, X: np.ndarray) -> None:
@@ -140,43 +142,46 @@ class ThemeAssigner:
             out[:, t] = _top_mean(sims[:, self.proto_owner_ == t], self.top_prototypes)
         return out
 
-    def _features(self, X: np.ndarray, leave_one_out: bool = False) -> np.ndarray:
-        """Return n x (T+1) x F features; the last class is "no theme"."""
+    def _scores(self, X: np.ndarray, leave_one_out: bool = False) -> np.ndarray:
+        """Return n x (T+1) supervised scores; the last column is "no theme".
+
+        Score = similarity to the theme's shrunk centroid + `vote_weight` x the kNN vote.
+        Centroids are class-balanced by construction (one per theme, whatever its size), which
+        is what a per-category F1 rewards; the vote adds local evidence.
+        """
         C, Y = self.coded_vectors_, self.coded_labels_
-        proto = self._prototype_scores(X)
-        proto = np.concatenate([proto, np.full((len(X), 1), self.min_similarity)], axis=1)
+        T = Y.shape[1] - 1
         sims = X @ C.T
         if leave_one_out:
             np.fill_diagonal(sims, -np.inf)
-        k = min(self.n_neighbors, C.shape[0] - (1 if leave_one_out else 0))
+        k = max(1, min(self.n_neighbors, C.shape[0] - (1 if leave_one_out else 0)))
         nn = np.argpartition(-sims, k - 1, axis=1)[:, :k]
         w = np.take_along_axis(sims, nn, axis=1).clip(min=0) ** 3
         vote = np.einsum("nk,nkt->nt", w, Y[nn]) / np.maximum(w.sum(axis=1, keepdims=True), 1e-9)
-        # Shrunk centroids; leave-one-out removes the comment's own contribution.
+        # Shrink each centroid toward the taxonomy prototypes by `prior_strength` pseudo-examples.
         prior = np.concatenate([self.proto_mean_, np.zeros((1, C.shape[1]))]) * self.prior_strength
         sums = Y.T @ C + prior
-        counts = Y.sum(axis=0)
         if leave_one_out:
             own = Y[:, :, None] * C[:, None, :]
-            cent = _l2(sums[None, :, :] - own)
-            csim = np.einsum("nd,ntd->nt", X, cent)
-            n_t = counts[None, :] - Y
+            csim = np.einsum("nd,ntd->nt", X, _l2(sums[None, :, :] - own))
+            empty = (Y.sum(axis=0)[None, :] - Y)[:, T] <= 0
         else:
             csim = X @ _l2(sums).T
-            n_t = np.broadcast_to(counts, csim.shape)
-        return np.stack([proto, vote, csim, np.log1p(n_t)], axis=-1).astype(np.float32)
+            empty = np.broadcast_to(Y.sum(axis=0)[T] <= 0, (len(X),))
+        csim[:, T] = np.where(empty, -np.inf, csim[:, T])  # no "no theme" coding: never wins
+        return (csim + self.vote_weight * vote).astype(np.float32)
 
     def predict(self, X: np.ndarray) -> ThemeScores:
         X = _l2(np.asarray(X, dtype=np.float32))
         T = len(self.slugs_)
         if self.supervised_:
-            feats = self._features(X)
-            p = self.calibrator_.predict_proba(feats.reshape(-1, feats.shape[-1]))[:, 1]
-            p = p.reshape(len(X), T + 1)
+            S = self._scores(X)
+            a, b = float(self.calibrator_.coef_[0, 0]), float(self.calibrator_.intercept_[0])
+            p = 1.0 / (1.0 + np.exp(-(a * np.nan_to_num(S, neginf=-1e3) + b)))
             theme_p, none_p = p[:, :T], p[:, T]
-            main = theme_p.argmax(axis=1)
+            main = S[:, :T].argmax(axis=1)
             top = theme_p[np.arange(len(X)), main]
-            abstain = (top < self.abstain_below) | (none_p > top)
+            abstain = (top < self.abstain_below) | (S[:, T] > S[np.arange(len(X)), main])
             extra_mask = theme_p >= self.extra_above
         else:
             s = self._prototype_scores(X)

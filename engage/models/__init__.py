@@ -13,6 +13,7 @@ from engage.models.insight import (
     YouSaidWeDid,
 )
 from engage.models.intentions import Intention, IntentionDomain
+from engage.models.messages import OutboundMessage
 from engage.models.people import (
     Consent,
     Demographics,
@@ -23,7 +24,15 @@ from engage.models.people import (
     PpgMembership,
 )
 from engage.models.staff import AuditEvent, Role, User
-from engage.models.surveys import Answer, Question, Response, Section, Survey, survey_intention
+from engage.models.surveys import (
+    Answer,
+    Question,
+    Response,
+    Section,
+    Survey,
+    survey_intention,
+    survey_practice,
+)
 
 __all__ = [
     "AnalysisRun",
@@ -37,7 +46,7 @@ __all__ = [
     "Consent",
     "Demographics",
     "GpPractice",
-    "Intention",
+    "Intention", "OutboundMessage",
     "IntentionDomain",
     "PanelMembership",
     "Person",
@@ -53,6 +62,6 @@ __all__ = [
     "Topic",
     "User",
     "YouSaidWeDid",
-    "survey_intention",
+    "survey_intention", "survey_practice",
     "utcnow",
 ]

@@ -57,6 +57,9 @@ class Person(Base):
     contact_preference: Mapped[str | None] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     erased_at: Mapped[datetime | None]  # set when personal data was deleted on request
+    # The "manage your details" link sent by email: only its hash is kept.
+    profile_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    profile_token_expires_at: Mapped[datetime | None]
 
     place: Mapped[Place | None] = relationship()
     demographics: Mapped[Demographics | None] = relationship(

@@ -10,12 +10,21 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engage.models.base import Base, utcnow
 from engage.models.intentions import Intention
+from engage.models.people import GpPractice
 
 survey_intention = Table(
     "survey_intention",
     Base.metadata,
     Column("survey_id", ForeignKey("survey.id", ondelete="CASCADE"), primary_key=True),
     Column("intention_id", ForeignKey("intention.id", ondelete="CASCADE"), primary_key=True),
+)
+
+# Which GP practices' PPGs a survey with the "ppg" audience is for.
+survey_practice = Table(
+    "survey_practice",
+    Base.metadata,
+    Column("survey_id", ForeignKey("survey.id", ondelete="CASCADE"), primary_key=True),
+    Column("practice_id", ForeignKey("gp_practice.id", ondelete="CASCADE"), primary_key=True),
 )
 
 
@@ -38,6 +47,7 @@ class Survey(Base):
         back_populates="survey", order_by="Section.position", cascade="all, delete-orphan"
     )
     intentions: Mapped[list[Intention]] = relationship(secondary=survey_intention)
+    practices: Mapped[list[GpPractice]] = relationship(secondary=survey_practice)
 
 
 class Section(Base):

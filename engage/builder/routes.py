@@ -1,0 +1,7 @@
+"""The engagement team's survey builder."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("builder", __name__)
