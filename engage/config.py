@@ -100,6 +100,12 @@ class EnvSettings:
             "RATELIMIT_LOGIN": self.ratelimit_login,
             "RATELIMIT_HEADERS_ENABLED": True,
             "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+            "ENGAGE_SMTP_HOST": os.environ.get("ENGAGE_SMTP_HOST") or None,
+            "ENGAGE_SMTP_PORT": os.environ.get("ENGAGE_SMTP_PORT") or "25",
+            "ENGAGE_SMTP_USER": os.environ.get("ENGAGE_SMTP_USER") or None,
+            "ENGAGE_SMTP_PASSWORD": os.environ.get("ENGAGE_SMTP_PASSWORD") or None,
+            "ENGAGE_MAIL_FROM": os.environ.get("ENGAGE_MAIL_FROM")
+            or "engage@lancashireandsouthcumbria.icb.nhs.uk",
         }
 
 

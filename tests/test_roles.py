@@ -27,10 +27,23 @@ EXPECTED_PUBLIC = {
     "survey.resume",
     "survey.resume_link",
     "survey.continue_response",
+    # the Citizens' Panel, for residents (the profile pages need the emailed link's secret)
+    "panel.join",
+    "panel.joined",
+    "panel.request_link",
+    "panel.profile",
+    "panel.leave",
+    "panel.erase",
+    "panel.erased",
 }
 
 # What each role may reach, by endpoint; admin reaches everything.
 ROLE_MATRIX = {
+    "panel.members": {Role.ENGAGEMENT, Role.ADMIN},
+    "panel.member": {Role.ENGAGEMENT, Role.ADMIN},
+    "panel.ppgs": {Role.ENGAGEMENT, Role.ADMIN},
+    "panel.ppg": {Role.ENGAGEMENT, Role.ADMIN},
+    "panel.outbox": {Role.ENGAGEMENT, Role.ADMIN},
     "admin.dashboard": set(Role),
     "auth.change_password": set(Role),
     "reports.intentions": set(Role),
@@ -102,6 +115,11 @@ def test_each_role_reaches_only_what_the_matrix_allows(app, client, auth, role):
 
     make_user(Role.ADMIN)  # so that /users/1 exists
     intentions.load_catalogue()  # so that /intentions/1 exists
+    from engage.extensions import db
+    from engage.models import GpPractice, Person
+
+    db.session.add_all([GpPractice(code="Z1", name="Test Surgery"), Person(ref="p-1")])
+    db.session.commit()  # so that /ppgs/1 and /panel/1 exist
     auth.login(role)
     for endpoint, url in _staff_urls(app):
         status = client.get(url).status_code

@@ -46,6 +46,10 @@ def app_context() -> Any:
 
 def in_app_context(fn: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from flask import has_app_context
+
+        if has_app_context():  # run inline (tests, immediate mode) within the caller's app
+            return fn(*args, **kwargs)
         with app_context():
             return fn(*args, **kwargs)
 

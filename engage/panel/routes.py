@@ -2,6 +2,235 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
+
+from engage.auth import public, roles_required
+from engage.extensions import limiter
+from engage.models import Person, Role
+from engage.panel.forms import (
+    AddPpgMemberForm,
+    ConfirmForm,
+    JoinPanelForm,
+    ProfileForm,
+    RequestLinkForm,
+)
+from engage.services import panel
+from engage.services.demographics import FIELDS as DEMOGRAPHIC_FIELDS
+from engage.services.errors import DomainError
 
 bp = Blueprint("panel", __name__)
+SOMEWHERE_ELSE = "elsewhere"
+
+
+def _place_choices() -> list[SelectChoice]:
+    return [
+        SelectChoice("", "Choose where you live"),
+        *(SelectChoice(str(p.id), p.name) for p in panel.places_to_choose()),
+        SelectChoice(SOMEWHERE_ELSE, "Somewhere else"),
+    ]
+
+
+def _place_id(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+def _demographics(form: Any) -> dict[str, str | None]:
+    return {key: (getattr(form, key).data or None) for key in DEMOGRAPHIC_FIELDS}
+
+
+@bp.route("/panel/join", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
+@public
+def join() -> str | Response:
+    form = JoinPanelForm()
+    form.place.choices = _place_choices()
+    if form.validate_on_submit():
+        if not form.website.data:
+            panel.join(
+                panel.Joining(
+                    given_name=form.given_name.data,
+                    family_name=form.family_name.data or None,
+                    email=form.email.data or None,
+                    phone=form.phone.data or None,
+                    postcode=(form.postcode.data or "").strip().upper() or None,
+                    place_id=_place_id(form.place.data),
+                    contact_preference=form.contact_preference.data or "email",
+                    demographics=_demographics(form),
+                    consent_to_demographics=bool(form.consent_demographics.data),
+                )
+            )
+        return redirect(url_for("panel.joined"))
+    return render_template("panel/join.html", form=form)
+
+
+@bp.route("/panel/joined")
+@public
+def joined() -> str:
+    return render_template("panel/joined.html")
+
+
+@bp.route("/panel/manage", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+@public
+def request_link() -> str | Response:
+    form = RequestLinkForm()
+    if form.validate_on_submit():
+        panel.request_profile_link(form.email.data or "")
+        return render_template("panel/link_sent.html", email=form.email.data)
+    return render_template("panel/request_link.html", form=form)
+
+
+def _person(token: str) -> Person:
+    person = panel.person_for_token(token)
+    if person is None:
+        abort(404)
+    return person
+
+
+@bp.route("/panel/profile/<token>", methods=["GET", "POST"])
+@public
+def profile(token: str) -> str | Response:
+    person = _person(token)
+    form = ProfileForm()
+    form.place.choices = _place_choices()
+    if request.method == "GET":
+        form.contact_preference.data = person.contact_preference
+        form.phone.data = person.phone
+        form.place.data = str(person.place_id) if person.place_id else SOMEWHERE_ELSE
+        if person.demographics is not None:
+            for key in DEMOGRAPHIC_FIELDS:
+                getattr(form, key).data = getattr(person.demographics, key)
+            form.consent_demographics.data = True
+    elif form.validate_on_submit():
+        panel.update_details(
+            person,
+            form.contact_preference.data or "email",
+            form.phone.data or None,
+            _place_id(form.place.data),
+            _demographics(form),
+            bool(form.consent_demographics.data),
+        )
+        flash("Your details have been updated.", "success")
+        return redirect(url_for("panel.profile", token=token))
+    return render_template(
+        "panel/profile.html", form=form, person=person, token=token, member=panel.membership(person)
+    )
+
+
+@bp.route("/panel/profile/<token>/leave", methods=["GET", "POST"])
+@public
+def leave(token: str) -> str | Response:
+    person = _person(token)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        panel.leave_panel(person)
+        flash(
+            "You have left the Citizens' Panel. We will not invite you to surveys again.", "success"
+        )
+        return redirect(url_for("panel.profile", token=token))
+    return render_template("panel/leave.html", form=form, token=token)
+
+
+@bp.route("/panel/profile/<token>/delete", methods=["GET", "POST"])
+@public
+def erase(token: str) -> str | Response:
+    person = _person(token)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        panel.erase(person.id)
+        return redirect(url_for("panel.erased"))
+    return render_template("panel/erase.html", form=form, token=token)
+
+
+@bp.route("/panel/deleted")
+@public
+def erased() -> str:
+    return render_template("panel/erased.html")
+
+
+# --- the engagement team -------------------------------------------------------------------------
+
+
+@bp.route("/staff/panel")
+@roles_required(Role.ENGAGEMENT)
+def members() -> str:
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    place_id = request.args.get("place", type=int)
+    rows, total = panel.list_members(place_id=place_id, page=page)
+    return render_template(
+        "panel/members.html",
+        members=rows,
+        total=total,
+        page=page,
+        places=panel.places_to_choose(),
+        place_id=place_id,
+    )
+
+
+@bp.route("/staff/panel/<int:person_id>", methods=["GET", "POST"])
+@roles_required(Role.ENGAGEMENT)
+def member(person_id: int) -> str | Response:
+    person = panel.get_person(person_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        action = request.form.get("action")
+        if action == "erase":
+            panel.erase(person.id)
+            flash(
+                "Their personal data has been deleted. Their anonymised answers are kept.",
+                "success",
+            )
+            return redirect(url_for("panel.members"))
+        if action == "send_link":
+            panel.send_profile_link(person)
+            flash("A link to manage their details has been sent.", "success")
+    return render_template(
+        "panel/member.html", person=person, form=form, member=panel.membership(person)
+    )
+
+
+@bp.route("/staff/ppgs")
+@roles_required(Role.ENGAGEMENT)
+def ppgs() -> str:
+    return render_template("panel/ppgs.html", groups=panel.list_ppgs())
+
+
+@bp.route("/staff/ppgs/<int:practice_id>", methods=["GET", "POST"])
+@roles_required(Role.ENGAGEMENT)
+def ppg(practice_id: int) -> str | Response:
+    practice = panel.get_practice(practice_id)
+    form = AddPpgMemberForm()
+    if request.method == "POST" and request.form.get("action") == "remove":
+        # CSRFProtect has already checked the token of this one-button form.
+        panel.remove_ppg_member(request.form.get("membership_id", 0, type=int), practice.id)
+        flash("Removed from the PPG.", "success")
+        return redirect(url_for("panel.ppg", practice_id=practice_id))
+    if form.validate_on_submit():
+        try:
+            panel.add_ppg_member(
+                practice.id,
+                form.given_name.data or "",
+                form.family_name.data or "",
+                form.email.data or None,
+                form.phone.data or None,
+            )
+        except DomainError as err:
+            form.given_name.errors = [err.message]
+        else:
+            flash("Added to the PPG.", "success")
+            return redirect(url_for("panel.ppg", practice_id=practice_id))
+    return render_template(
+        "panel/ppg.html", practice=practice, form=form, members=panel.ppg_members(practice.id)
+    )
+
+
+@bp.route("/staff/outbox")
+@roles_required(Role.ENGAGEMENT)
+def outbox() -> str:
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    rows, total = panel.list_outbox(page=page)
+    return render_template("panel/outbox.html", messages=rows, total=total, page=page)

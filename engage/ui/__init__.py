@@ -13,6 +13,9 @@ from engage.models import Role
 NAVIGATION: list[tuple[str, str, frozenset[Role]]] = [
     ("admin.dashboard", "Dashboard", frozenset()),
     ("insight.comments", "Comments", frozenset({Role.ENGAGEMENT, Role.ADMIN})),
+    ("panel.members", "Panel", frozenset({Role.ENGAGEMENT, Role.ADMIN})),
+    ("panel.ppgs", "PPGs", frozenset({Role.ENGAGEMENT, Role.ADMIN})),
+    ("panel.outbox", "Outbox", frozenset({Role.ENGAGEMENT, Role.ADMIN})),
     ("reports.intentions", "Commissioning intentions", frozenset()),
     ("admin.users", "Staff accounts", frozenset({Role.ADMIN})),
     ("admin.audit_log", "Audit log", frozenset({Role.ADMIN})),

@@ -1,0 +1,13 @@
+"""Background tasks. Each takes only ids and re-reads the row before acting."""
+
+from __future__ import annotations
+
+from engage.jobs import huey, in_app_context
+
+
+@huey.task(retries=3, retry_delay=60)
+@in_app_context
+def deliver_message(message_id: int) -> None:
+    from engage.services import mailer
+
+    mailer.deliver(message_id)

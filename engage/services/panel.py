@@ -1,0 +1,370 @@
+"""The Citizens' Panel: join with recorded consent, manage details by emailed link, leave,
+and erase personal data on request while keeping anonymised answers."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from flask import url_for
+from sqlalchemy import func, select, update
+
+from engage.extensions import db
+from engage.models import (
+    Consent,
+    Demographics,
+    GpPractice,
+    OutboundMessage,
+    PanelMembership,
+    Person,
+    Place,
+    PpgMembership,
+    Response,
+    utcnow,
+)
+from engage.models.base import as_utc
+from engage.services import mailer
+from engage.services.demographics import FIELDS as DEMOGRAPHIC_FIELDS
+from engage.services.errors import DomainError, NotFound
+
+PRIVACY_NOTICE_VERSION = "1.0"
+PROFILE_LINK_LIFETIME = timedelta(days=30)
+
+
+@dataclass
+class Joining:
+    given_name: str | None
+    family_name: str | None
+    email: str | None
+    phone: str | None
+    postcode: str | None
+    place_id: int | None
+    contact_preference: str
+    demographics: dict[str, str | None]
+    consent_to_demographics: bool
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def places_to_choose() -> list[Place]:
+    return list(
+        db.session.scalars(
+            select(Place).where(Place.kind.in_(("place", "footprint"))).order_by(Place.name)
+        )
+    )
+
+
+def find_member_by_email(email: str) -> Person | None:
+    return db.session.scalar(
+        select(Person)
+        .join(PanelMembership, PanelMembership.person_id == Person.id)
+        .where(
+            func.lower(Person.email) == email.strip().lower(),
+            PanelMembership.left_on.is_(None),
+            Person.erased_at.is_(None),
+        )
+    )
+
+
+def join(details: Joining) -> Person:
+    """Create the member with their consents; an existing member is sent their link instead."""
+    if details.email:
+        existing = find_member_by_email(details.email)
+        if existing is not None:
+            send_profile_link(existing)
+            return existing
+    person = Person(
+        ref=str(uuid.uuid4()),
+        given_name=details.given_name,
+        family_name=details.family_name,
+        email=details.email.strip().lower() if details.email else None,
+        phone=details.phone,
+        postcode=details.postcode,
+        place_id=details.place_id,
+        contact_preference=details.contact_preference,
+    )
+    now = utcnow()
+    person.consents.append(
+        Consent(purpose="panel_membership", notice_version=PRIVACY_NOTICE_VERSION, given_at=now)
+    )
+    # Special-category data is kept only with its own explicit consent.
+    if details.consent_to_demographics and any(details.demographics.values()):
+        person.consents.append(
+            Consent(purpose="demographics", notice_version=PRIVACY_NOTICE_VERSION, given_at=now)
+        )
+        person.demographics = Demographics(
+            **{k: details.demographics.get(k) for k in DEMOGRAPHIC_FIELDS}
+        )
+    db.session.add(person)
+    db.session.add(PanelMembership(person=person, joined_on=date.today()))
+    db.session.commit()
+    if person.email:
+        send_profile_link(person, welcome=True)
+    return person
+
+
+def issue_profile_token(person: Person) -> str:
+    token = secrets.token_urlsafe(32)
+    person.profile_token_hash = _hash(token)
+    person.profile_token_expires_at = utcnow() + PROFILE_LINK_LIFETIME
+    db.session.commit()
+    return token
+
+
+def send_profile_link(person: Person, welcome: bool = False) -> OutboundMessage | None:
+    if not person.email:
+        return None
+    link = url_for("panel.profile", token=issue_profile_token(person), _external=True)
+    if welcome:
+        subject = "Welcome to the Lancashire and South Cumbria Citizens' Panel"
+        opening = (
+            "Thank you for joining the Citizens' Panel. We will invite you to surveys "
+            "and discussions about local NHS services."
+        )
+    else:
+        subject = "Manage your Citizens' Panel details"
+        opening = "You asked for a link to manage your Citizens' Panel details."
+    body = (
+        f"{opening}\n\nUse this link to see or change your details, leave the panel, or ask "
+        f"us to delete your information. It works for 30 days:\n{link}\n\n"
+        "If you did not ask for this, you can ignore this email.\n\n"
+        "NHS Lancashire and South Cumbria Integrated Care Board"
+    )
+    return mailer.queue_message("profile_link", person.email, subject, body, person_id=person.id)
+
+
+def request_profile_link(email: str) -> None:
+    """Send a link if the address belongs to a member; say nothing either way (no enumeration)."""
+    person = find_member_by_email(email)
+    if person is not None:
+        send_profile_link(person)
+
+
+def person_for_token(token: str) -> Person | None:
+    person = db.session.scalar(select(Person).where(Person.profile_token_hash == _hash(token)))
+    if person is None or person.erased_at is not None:
+        return None
+    if person.profile_token_expires_at and as_utc(person.profile_token_expires_at) < utcnow():
+        return None
+    return person
+
+
+def membership(person: Person) -> PanelMembership | None:
+    return db.session.scalar(
+        select(PanelMembership).where(
+            PanelMembership.person_id == person.id, PanelMembership.left_on.is_(None)
+        )
+    )
+
+
+def update_details(
+    person: Person,
+    contact_preference: str,
+    phone: str | None,
+    place_id: int | None,
+    demographics: dict[str, Any],
+    consent_to_demographics: bool,
+) -> None:
+    person.contact_preference = contact_preference
+    person.phone = phone
+    person.place_id = place_id
+    active = _active_consent(person, "demographics")
+    if consent_to_demographics:
+        if active is None:
+            person.consents.append(
+                Consent(purpose="demographics", notice_version=PRIVACY_NOTICE_VERSION)
+            )
+        if person.demographics is None:
+            person.demographics = Demographics()
+        for key in DEMOGRAPHIC_FIELDS:
+            setattr(person.demographics, key, demographics.get(key) or None)
+    else:
+        # Withdrawing consent removes the data it covered.
+        if active is not None:
+            active.withdrawn_at = utcnow()
+        person.demographics = None
+    db.session.commit()
+
+
+def _active_consent(person: Person, purpose: str) -> Consent | None:
+    return next(
+        (c for c in person.consents if c.purpose == purpose and c.withdrawn_at is None), None
+    )
+
+
+def leave_panel(person: Person) -> None:
+    member = membership(person)
+    if member is not None:
+        member.left_on = date.today()
+    consent = _active_consent(person, "panel_membership")
+    if consent is not None:
+        consent.withdrawn_at = utcnow()
+    db.session.commit()
+
+
+def erase(person_id: int) -> None:
+    """Delete a person's personal data; their anonymised answers and comments stay.
+
+    Contact details, demographics and outbox copies go; memberships end; responses are detached
+    from the person. Comments keep only the coarse demographic snapshot taken when they arrived,
+    which without a name or contact detail no longer identifies anyone.
+    """
+    person = db.session.get(Person, person_id)
+    if person is None:
+        raise NotFound("There is no such person")
+    if person.erased_at is not None:
+        return
+    now = utcnow()
+    for consent in person.consents:
+        consent.withdrawn_at = consent.withdrawn_at or now
+    person.demographics = None
+    person.given_name = person.family_name = person.email = person.phone = None
+    person.postcode = None
+    person.profile_token_hash = None
+    person.erased_at = now
+    db.session.execute(
+        update(PanelMembership)
+        .where(PanelMembership.person_id == person.id, PanelMembership.left_on.is_(None))
+        .values(left_on=date.today())
+    )
+    db.session.execute(
+        update(PpgMembership)
+        .where(PpgMembership.person_id == person.id, PpgMembership.left_on.is_(None))
+        .values(left_on=date.today())
+    )
+    db.session.execute(
+        update(Response).where(Response.person_id == person.id).values(person_id=None)
+    )
+    db.session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.person_id == person.id)
+        .values(to_address="[erased]", body="[erased]", person_id=None)
+    )
+    db.session.commit()
+
+
+# --- the engagement team's side ------------------------------------------------------------------
+
+
+def list_members(
+    place_id: int | None = None, page: int = 1, size: int = 50
+) -> tuple[list[Person], int]:
+    stmt = (
+        select(Person)
+        .join(PanelMembership, PanelMembership.person_id == Person.id)
+        .where(PanelMembership.left_on.is_(None), Person.erased_at.is_(None))
+    )
+    if place_id:
+        stmt = stmt.where(Person.place_id == place_id)
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = db.session.scalars(
+        stmt.order_by(Person.family_name, Person.given_name, Person.id)
+        .offset((page - 1) * size)
+        .limit(size)
+    )
+    return list(rows), int(total)
+
+
+def get_person(person_id: int) -> Person:
+    person = db.session.get(Person, person_id)
+    if person is None:
+        raise NotFound("There is no such person")
+    return person
+
+
+def list_ppgs() -> list[tuple[GpPractice, int]]:
+    counts = dict(
+        db.session.execute(
+            select(PpgMembership.practice_id, func.count(PpgMembership.id))
+            .where(PpgMembership.left_on.is_(None))
+            .group_by(PpgMembership.practice_id)
+        ).all()
+    )
+    practices = db.session.scalars(select(GpPractice).order_by(GpPractice.name))
+    return [(p, int(counts.get(p.id, 0))) for p in practices]
+
+
+def get_practice(practice_id: int) -> GpPractice:
+    practice = db.session.get(GpPractice, practice_id)
+    if practice is None:
+        raise NotFound("There is no such GP practice")
+    return practice
+
+
+def ppg_members(practice_id: int) -> list[PpgMembership]:
+    return list(
+        db.session.scalars(
+            select(PpgMembership)
+            .join(Person, Person.id == PpgMembership.person_id)
+            .where(PpgMembership.practice_id == practice_id, PpgMembership.left_on.is_(None))
+            .order_by(Person.family_name, Person.given_name)
+        )
+    )
+
+
+def add_ppg_member(
+    practice_id: int, given_name: str, family_name: str, email: str | None, phone: str | None
+) -> PpgMembership:
+    practice = get_practice(practice_id)
+    person = None
+    if email:
+        person = db.session.scalar(
+            select(Person).where(
+                func.lower(Person.email) == email.strip().lower(), Person.erased_at.is_(None)
+            )
+        )
+    if person is None:
+        person = Person(
+            ref=str(uuid.uuid4()),
+            given_name=given_name,
+            family_name=family_name,
+            email=email.strip().lower() if email else None,
+            phone=phone,
+            place_id=practice.place_id,
+            contact_preference="email" if email else "phone",
+        )
+        person.consents.append(
+            Consent(purpose="ppg_membership", notice_version=PRIVACY_NOTICE_VERSION)
+        )
+        db.session.add(person)
+        db.session.flush()
+    already = db.session.scalar(
+        select(PpgMembership).where(
+            PpgMembership.person_id == person.id, PpgMembership.practice_id == practice.id
+        )
+    )
+    if already is not None:
+        if already.left_on is None:
+            raise DomainError(f"{given_name} {family_name} is already in this PPG")
+        already.left_on = None
+        db.session.commit()
+        return already
+    member = PpgMembership(person_id=person.id, practice_id=practice.id, joined_on=date.today())
+    db.session.add(member)
+    db.session.commit()
+    return member
+
+
+def remove_ppg_member(membership_id: int, practice_id: int) -> None:
+    member = db.session.get(PpgMembership, membership_id)
+    if member is None or member.practice_id != practice_id:
+        raise NotFound("There is no such PPG membership")
+    member.left_on = date.today()
+    db.session.commit()
+
+
+def list_outbox(page: int = 1, size: int = 50) -> tuple[list[OutboundMessage], int]:
+    total = db.session.scalar(select(func.count(OutboundMessage.id))) or 0
+    rows = db.session.scalars(
+        select(OutboundMessage)
+        .order_by(OutboundMessage.id.desc())
+        .offset((page - 1) * size)
+        .limit(size)
+    )
+    return list(rows), int(total)
