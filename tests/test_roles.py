@@ -27,6 +27,7 @@ EXPECTED_PUBLIC = {
     "survey.resume",
     "survey.resume_link",
     "survey.continue_response",
+    "survey.invited",
     # the Citizens' Panel, for residents (the profile pages need the emailed link's secret)
     "panel.join",
     "panel.joined",
@@ -44,6 +45,8 @@ ROLE_MATRIX = {
     "panel.ppgs": {Role.ENGAGEMENT, Role.ADMIN},
     "panel.ppg": {Role.ENGAGEMENT, Role.ADMIN},
     "panel.outbox": {Role.ENGAGEMENT, Role.ADMIN},
+    "panel.invitations_overview": {Role.ENGAGEMENT, Role.ADMIN},
+    "panel.invite": {Role.ENGAGEMENT, Role.ADMIN},
     "admin.dashboard": set(Role),
     "auth.change_password": set(Role),
     "reports.intentions": set(Role),
@@ -117,9 +120,11 @@ def test_each_role_reaches_only_what_the_matrix_allows(app, client, auth, role):
     intentions.load_catalogue()  # so that /intentions/1 exists
     from engage.extensions import db
     from engage.models import GpPractice, Person
+    from tests.factories import create_survey
 
     db.session.add_all([GpPractice(code="Z1", name="Test Surgery"), Person(ref="p-1")])
     db.session.commit()  # so that /ppgs/1 and /panel/1 exist
+    create_survey()  # so that /invitations/1 exists
     auth.login(role)
     for endpoint, url in _staff_urls(app):
         status = client.get(url).status_code

@@ -13,7 +13,7 @@ from engage.models.insight import (
     YouSaidWeDid,
 )
 from engage.models.intentions import Intention, IntentionDomain
-from engage.models.messages import OutboundMessage
+from engage.models.messages import Invitation, OutboundMessage
 from engage.models.people import (
     Consent,
     Demographics,
@@ -46,7 +46,9 @@ __all__ = [
     "Consent",
     "Demographics",
     "GpPractice",
-    "Intention", "OutboundMessage",
+    "Intention",
+    "Invitation",
+    "OutboundMessage",
     "IntentionDomain",
     "PanelMembership",
     "Person",
@@ -62,6 +64,7 @@ __all__ = [
     "Topic",
     "User",
     "YouSaidWeDid",
-    "survey_intention", "survey_practice",
+    "survey_intention",
+    "survey_practice",
     "utcnow",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engage.models.base import Base, utcnow
@@ -27,3 +27,24 @@ class OutboundMessage(Base):
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     sent_at: Mapped[datetime | None]
+
+
+class Invitation(Base):
+    """A survey sent to one person; its link opens the survey for them without signing in."""
+
+    __tablename__ = "invitation"
+    __table_args__ = (UniqueConstraint("survey_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("person.id", ondelete="SET NULL"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    segment: Mapped[str] = mapped_column(String(200))  # how the person was chosen, for the record
+    message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("outbound_message.id", ondelete="SET NULL")
+    )
+    response_id: Mapped[int | None] = mapped_column(ForeignKey("response.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    opened_at: Mapped[datetime | None]

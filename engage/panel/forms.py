@@ -5,7 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, RadioField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 
@@ -140,3 +147,23 @@ class AddPpgMemberForm(FlaskForm):
         ],
     )
     phone = StringField("Phone number (optional)", validators=[Optional(), Length(max=30)])
+
+
+class InviteForm(FlaskForm):
+    audience = RadioField(
+        "Who to invite",
+        choices=[
+            SelectChoice("panel", "Citizens' Panel members"),
+            SelectChoice("ppg", "PPG members"),
+        ],
+        validators=[InputRequired("Select who to invite")],
+    )
+    practice = SelectField("GP practice (for PPG members)", validators=[Optional()])
+    place = SelectField("Where they live", validators=[Optional()])
+    age_bands = SelectMultipleField(
+        "Age groups", choices=with_prefer_not(AGE_BANDS), validators=[Optional()]
+    )
+    sexes = SelectMultipleField("Sex", choices=with_prefer_not(SEXES), validators=[Optional()])
+    ethnicities = SelectMultipleField(
+        "Ethnic groups", choices=with_prefer_not(ETHNIC_GROUPS), validators=[Optional()]
+    )

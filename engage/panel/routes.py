@@ -9,11 +9,12 @@ from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from engage.auth import public, roles_required
-from engage.extensions import limiter
+from engage.extensions import db, limiter
 from engage.models import Person, Role
 from engage.panel.forms import (
     AddPpgMemberForm,
     ConfirmForm,
+    InviteForm,
     JoinPanelForm,
     ProfileForm,
     RequestLinkForm,
@@ -234,3 +235,61 @@ def outbox() -> str:
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     rows, total = panel.list_outbox(page=page)
     return render_template("panel/outbox.html", messages=rows, total=total, page=page)
+
+
+@bp.route("/staff/invitations")
+@roles_required(Role.ENGAGEMENT)
+def invitations_overview() -> str:
+    from engage.services import invitations
+
+    surveys = [(s, invitations.summary(s.id)) for s in invitations.invitable_surveys()]
+    return render_template("panel/invitations.html", surveys=surveys)
+
+
+@bp.route("/staff/invitations/<int:survey_id>", methods=["GET", "POST"])
+@roles_required(Role.ENGAGEMENT)
+def invite(survey_id: int) -> str | Response:
+    from engage.models import Survey
+    from engage.services import invitations
+
+    survey = db.session.get(Survey, survey_id)
+    if survey is None:
+        abort(404)
+    form = InviteForm()
+    form.practice.choices = [SelectChoice("", "Any practice")] + [
+        SelectChoice(str(p.id), p.name) for p, _ in panel.list_ppgs()
+    ]
+    form.place.choices = [SelectChoice("", "Anywhere")] + [
+        SelectChoice(str(p.id), p.name) for p in panel.places_to_choose()
+    ]
+    matching: int | None = None
+    if form.validate_on_submit():
+        segment = invitations.Segment(
+            audience=form.audience.data or "panel",
+            place_id=_place_id(form.place.data),
+            practice_id=_place_id(form.practice.data),
+            age_bands=form.age_bands.data or [],
+            sexes=form.sexes.data or [],
+            ethnicities=form.ethnicities.data or [],
+        )
+        if request.form.get("action") == "send":
+            try:
+                result = invitations.invite(survey.id, segment)
+            except DomainError as err:
+                form.audience.errors = [err.message]
+            else:
+                flash(
+                    f"{result.invited} invitations sent. {result.already_invited} people had "
+                    f"already been invited; {result.no_email} have no email address.",
+                    "success",
+                )
+                return redirect(url_for("panel.invite", survey_id=survey.id))
+        matching = len(invitations.segment_people(segment))
+    return render_template(
+        "panel/invite.html",
+        survey=survey,
+        form=form,
+        matching=matching,
+        sent=invitations.list_invitations(survey.id),
+        summary=invitations.summary(survey.id),
+    )

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, redirect, render_template, request, session,
 from werkzeug.wrappers import Response as WResponse
 
 from engage.auth import public
-from engage.extensions import limiter
+from engage.extensions import db, limiter
 from engage.models import Response, Survey
 from engage.services import responses as runner
 from engage.services import surveys
@@ -67,6 +67,10 @@ def _unavailable(survey: Survey) -> str | None:
     state = runner.availability(survey)
     if state is runner.Availability.OPEN:
         return None
+    if state is runner.Availability.INVITATION_ONLY:
+        mine = _current(survey)
+        if mine is not None and mine.person_id is not None:
+            return None  # opened through a personal invitation link
     return render_template("survey/unavailable.html", survey=survey, state=state.value)
 
 
@@ -92,17 +96,24 @@ def start(slug: str) -> str | WResponse:
     if form.validate_on_submit():
         if form.website.data:  # honeypot: say nothing to a bot, store nothing
             return redirect(url_for("survey.home"))
+        if existing is not None and existing.status == "submitted" and existing.person_id:
+            return redirect(url_for("survey.confirmation", slug=slug))  # one per invitation
         if existing is None or existing.status == "submitted":
             started = runner.start_response(survey)
             _remember(survey, started.token, started.code)
         return redirect(url_for("survey.section", slug=slug, number=1))
-    sections = len(survey.sections)
+    # "Continue" only once something has been answered; a fresh invited response says "Start".
+    resumable = (
+        existing
+        if existing and existing.status != "submitted" and runner.answers_of(existing)
+        else None
+    )
     return render_template(
         "survey/start.html",
         survey=survey,
         form=form,
-        sections=sections,
-        existing=existing if existing and existing.status != "submitted" else None,
+        sections=len(survey.sections),
+        existing=resumable,
     )
 
 
@@ -257,6 +268,21 @@ def resume(slug: str) -> str | WResponse:
             _remember(survey, token, runner.normalise_code(form.code.data or ""))
             return redirect(url_for("survey.continue_response", slug=slug))
     return render_template("survey/resume.html", survey=survey, form=form)
+
+
+@bp.route("/i/<token>")
+@public
+def invited(token: str) -> str | WResponse:
+    """A personal invitation link: open the survey for this member, no sign-in needed."""
+    from engage.services import invitations
+
+    opened = invitations.open_invitation(token)
+    if opened is None:
+        abort(404)
+    invitation, response_token = opened
+    survey = db.session.get(Survey, invitation.survey_id)
+    _remember(survey, response_token)
+    return redirect(url_for("survey.start", slug=survey.slug))
 
 
 @bp.route("/surveys/<slug>/continue")

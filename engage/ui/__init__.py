@@ -15,6 +15,7 @@ NAVIGATION: list[tuple[str, str, frozenset[Role]]] = [
     ("insight.comments", "Comments", frozenset({Role.ENGAGEMENT, Role.ADMIN})),
     ("panel.members", "Panel", frozenset({Role.ENGAGEMENT, Role.ADMIN})),
     ("panel.ppgs", "PPGs", frozenset({Role.ENGAGEMENT, Role.ADMIN})),
+    ("panel.invitations_overview", "Invitations", frozenset({Role.ENGAGEMENT, Role.ADMIN})),
     ("panel.outbox", "Outbox", frozenset({Role.ENGAGEMENT, Role.ADMIN})),
     ("reports.intentions", "Commissioning intentions", frozenset()),
     ("admin.users", "Staff accounts", frozenset({Role.ADMIN})),
