@@ -22,6 +22,7 @@ def init_app(app: Flask) -> None:
         db_downgrade,
         create_admin,
         load_intentions,
+        load_population,
         load_demo,
         check_config,
     ):
@@ -98,6 +99,29 @@ def load_intentions(path: str | None) -> None:
         f"Intentions: {result.created} added, {result.updated} updated, "
         f"{result.unchanged} unchanged, {result.retired} retired; {result.domains} domains."
     )
+
+
+@click.command("load-population")
+@click.option(
+    "--file",
+    "path",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="A CSV of population figures; the packaged census figures by default.",
+)
+@with_appcontext
+def load_population(path: str | None) -> None:
+    """Load or update population figures used to judge who is under-represented."""
+    from pathlib import Path
+
+    from engage.services import representativeness
+
+    with audit.acting_as(CLI_ACTOR):
+        try:
+            n = representativeness.load_population(Path(path) if path else None)
+        except (KeyError, ValueError) as err:
+            raise click.ClickException(f"Could not read the population file: {err}") from err
+    click.echo(f"Population figures: {n} rows loaded.")
 
 
 @click.command("load-demo")

@@ -41,6 +41,8 @@ EXPECTED_PUBLIC = {
 # What each role may reach, by endpoint; admin reaches everything.
 ROLE_MATRIX = {
     "panel.members": {Role.ENGAGEMENT, Role.ADMIN},
+    "insight.representativeness_overview": {Role.ENGAGEMENT, Role.ADMIN},
+    "insight.representativeness": {Role.ENGAGEMENT, Role.ADMIN},
     "panel.member": {Role.ENGAGEMENT, Role.ADMIN},
     "panel.ppgs": {Role.ENGAGEMENT, Role.ADMIN},
     "panel.ppg": {Role.ENGAGEMENT, Role.ADMIN},

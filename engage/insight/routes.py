@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 
 from engage.auth import roles_required
 from engage.models import Role
@@ -24,4 +24,32 @@ def comments() -> str:
         page=page,
         state=state,
         page_size=comment_service.PAGE_SIZE,
+    )
+
+
+@bp.route("/representativeness")
+@roles_required(Role.ENGAGEMENT)
+def representativeness_overview() -> str:
+    from engage.services import representativeness
+
+    return render_template(
+        "insight/representativeness_list.html", surveys=representativeness.surveys_with_responses()
+    )
+
+
+@bp.route("/representativeness/<int:survey_id>")
+@roles_required(Role.ENGAGEMENT)
+def representativeness(survey_id: int) -> str:
+    from engage.extensions import db
+    from engage.models import Survey
+    from engage.services import representativeness as service
+
+    survey = db.session.get(Survey, survey_id)
+    if survey is None:
+        abort(404)
+    return render_template(
+        "insight/representativeness.html",
+        survey=survey,
+        breakdowns=service.for_survey(survey.id),
+        threshold=current_app.config["ENGAGE_SMALL_NUMBER_THRESHOLD"],
     )

@@ -21,6 +21,7 @@ from engage.models.people import (
     PanelMembership,
     Person,
     Place,
+    PopulationFigure,
     PpgMembership,
 )
 from engage.models.staff import AuditEvent, Role, User
@@ -53,6 +54,7 @@ __all__ = [
     "PanelMembership",
     "Person",
     "Place",
+    "PopulationFigure",
     "PpgMembership",
     "Question",
     "Response",

@@ -135,3 +135,20 @@ class PpgMembership(Base):
 
     person: Mapped[Person] = relationship()
     practice: Mapped[GpPractice] = relationship()
+
+
+class PopulationFigure(Base):
+    """A published population count for an area and group, to compare respondents against."""
+
+    __tablename__ = "population_figure"
+    __table_args__ = (UniqueConstraint("area_name", "dimension", "category"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    place_code: Mapped[str] = mapped_column(String(20), index=True)  # the Place it counts toward
+    area_name: Mapped[str] = mapped_column(String(120))  # e.g. a local authority district
+    dimension: Mapped[str] = mapped_column(String(30))  # total, age_band, sex, ethnicity...
+    category: Mapped[str] = mapped_column(String(80))
+    count: Mapped[int]
+    source: Mapped[str] = mapped_column(String(300))
+    # Until a person checks a figure against its published source, pages say so.
+    verified: Mapped[bool] = mapped_column(default=False)

@@ -55,6 +55,9 @@ def demo_loaded() -> bool:
 def load_demo(seed: int = 2026) -> str:
     """Create the demo staff, catalogue, places, people, surveys and responses if absent."""
     catalogue = intentions.load_catalogue()
+    from engage.services import representativeness
+
+    representativeness.load_population()
     for email, name, role in DEMO_STAFF:
         if users.get_user_by_email(email) is None:
             users.create_user(email, name, role, DEMO_PASSWORD)

@@ -13,6 +13,11 @@ from engage.models import Role
 NAVIGATION: list[tuple[str, str, frozenset[Role]]] = [
     ("admin.dashboard", "Dashboard", frozenset()),
     ("insight.comments", "Comments", frozenset({Role.ENGAGEMENT, Role.ADMIN})),
+    (
+        "insight.representativeness_overview",
+        "Who is responding",
+        frozenset({Role.ENGAGEMENT, Role.ADMIN}),
+    ),
     ("panel.members", "Panel", frozenset({Role.ENGAGEMENT, Role.ADMIN})),
     ("panel.ppgs", "PPGs", frozenset({Role.ENGAGEMENT, Role.ADMIN})),
     ("panel.invitations_overview", "Invitations", frozenset({Role.ENGAGEMENT, Role.ADMIN})),
