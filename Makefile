@@ -26,7 +26,11 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install $(PIP_FLAGS) -e .
 	@rm -f $(VENV)/.installed-[0-9a-f]* && touch $@
 
+# torch first, pinned to the CPU build, so that no other package's range pulls a CUDA build.
+TORCH_PIN := torch==2.13.0
+
 $(TEST_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install $(PIP_FLAGS) $(TORCH_PIN)
 	$(BIN)/pip install $(PIP_FLAGS) -e '.[test,dev]'
 	@rm -f $(VENV)/.installed-test-* && touch $@ && touch $(STAMP)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
 
 from topics.taxonomy import Taxonomy
 
@@ -25,6 +24,12 @@ def _l2(x: np.ndarray) -> np.ndarray:
     return x / np.where(n == 0, 1.0, n)
 
 
+def _softmax(s: np.ndarray) -> np.ndarray:
+    z = s - s.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
 def _top_mean(sims: np.ndarray, k: int) -> np.ndarray:
     """Mean of the k largest values along the last axis."""
     k = min(k, sims.shape[-1])
@@ -41,9 +46,9 @@ class ThemeAssigner:
     With coded comments each theme's score is the similarity to its centroid, shrunk toward the
     taxonomy prototypes by `prior_strength` pseudo-examples (few coded examples: trust the
     taxonomy), plus `vote_weight` x a similarity-weighted vote of the `n_neighbors` nearest coded
-    comments. Comments coded as "no theme" are a class of their own. A one-feature logistic
-    calibrator, fitted leave-one-out on the coded comments, turns scores into probabilities;
-    a main theme below `abstain_below` is withheld, further themes need `extra_above`.
+    comments. Comments coded as "no theme" are a class of their own. A softmax whose temperature
+    is fitted leave-one-out on the coded comments turns scores into probabilities; a main theme
+    below `abstain_below` is withheld (abstention), further themes need `extra_above`.
     """
 
     def __init__(
@@ -56,7 +61,7 @@ class ThemeAssigner:
         prior_strength: float = 3.0,
         vote_weight: float = 0.1,
         abstain_below: float = 0.1,
-        extra_above: float = 0.5,
+        extra_above: float = 0.3,
         self_training: int = 1,
     ) -> None:
         self.min_similarity = min_similarity
@@ -108,9 +113,11 @@ class ThemeAssigner:
             self.coded_vectors_ = _l2(np.asarray(coded_vectors, dtype=np.float32))
             self.coded_labels_ = Y
             S = self._scores(self.coded_vectors_, leave_one_out=True)
-            finite = np.isfinite(S)
-            self.calibrator_ = LogisticRegression(C=1.0, max_iter=1000)
-            self.calibrator_.fit(S[finite].reshape(-1, 1), Y[finite])
+            # Softmax temperature by leave-one-out likelihood of the coded themes.
+            grid = np.geomspace(0.005, 0.5, 40)
+            target = Y / Y.sum(axis=1, keepdims=True)
+            nll = [-(target * np.log(_softmax(S / t) + 1e-12)).sum(axis=1).mean() for t in grid]
+            self.temperature_ = float(grid[int(np.argmin(nll))])
         return self
 
     def _self_train(self, X: np.ndarray) -> None:
@@ -128,7 +135,9 @@ class ThemeAssigner:
                     extra.append(_l2(members.mean(axis=0))[None, :])
                 else:
                     extra.append(np.zeros((0, X.shape[1]), dtype=np.float32))
-            self.prototypes_ = [np.concatenate([p, e]) for p, e in zip(self.prototypes_, extra, strict=True)]
+            self.prototypes_ = [
+                np.concatenate([p, e]) for p, e in zip(self.prototypes_, extra, strict=True)
+            ]
             self.proto_owner_ = np.concatenate(
                 [np.full(len(p), t) for t, p in enumerate(self.prototypes_)]
             ).astype(np.int32)
@@ -175,13 +184,11 @@ class ThemeAssigner:
         X = _l2(np.asarray(X, dtype=np.float32))
         T = len(self.slugs_)
         if self.supervised_:
-            S = self._scores(X)
-            a, b = float(self.calibrator_.coef_[0, 0]), float(self.calibrator_.intercept_[0])
-            p = 1.0 / (1.0 + np.exp(-(a * np.nan_to_num(S, neginf=-1e3) + b)))
+            p = _softmax(self._scores(X) / self.temperature_)
             theme_p, none_p = p[:, :T], p[:, T]
-            main = S[:, :T].argmax(axis=1)
+            main = theme_p.argmax(axis=1)
             top = theme_p[np.arange(len(X)), main]
-            abstain = (top < self.abstain_below) | (S[:, T] > S[np.arange(len(X)), main])
+            abstain = (top < self.abstain_below) | (none_p > top)
             extra_mask = theme_p >= self.extra_above
         else:
             s = self._prototype_scores(X)
@@ -202,4 +209,6 @@ class ThemeAssigner:
             extra.sort(key=lambda t: -theme_p[i, t])
             themes.append([int(main[i]), *extra])
         prob = np.where(main >= 0, top, none_p).astype(np.float32)
-        return ThemeScores(main=main.astype(np.int32), probability=prob, themes=themes, proba=theme_p)
+        return ThemeScores(
+            main=main.astype(np.int32), probability=prob, themes=themes, proba=theme_p
+        )

@@ -12,8 +12,13 @@ from typing import Any
 import numpy as np
 
 from topics.assign import ThemeAssigner, _l2
-from topics.embeddings import CachedEmbedder, Embedder, EmbeddingCache, PackagedModelEmbedder
-from topics.embeddings import default_cache_dir
+from topics.embeddings import (
+    CachedEmbedder,
+    Embedder,
+    EmbeddingCache,
+    PackagedModelEmbedder,
+    default_cache_dir,
+)
 from topics.preprocess import Kind, clean_comments
 from topics.results import Assignment, Topic
 from topics.taxonomy import Taxonomy
@@ -30,6 +35,23 @@ def default_embedder(cache_dir: str | Path | None = None) -> CachedEmbedder:
     """Return the packaged MiniLM model behind the persistent embedding cache."""
     directory = Path(cache_dir) if cache_dir else default_cache_dir()
     return CachedEmbedder(PackagedModelEmbedder(), EmbeddingCache(directory / "embeddings.sqlite3"))
+
+
+def class_tfidf(counts: Any) -> Any:
+    """Weigh words per topic as BERTopic's c-TF-IDF does (with reduce_frequent_words).
+
+    Our own ten lines rather than `bertopic.vectorizers`, whose import costs seconds per process.
+    """
+    import scipy.sparse as sp
+    from sklearn.preprocessing import normalize
+
+    counts = sp.csr_matrix(counts, dtype=np.float64)
+    freq = np.asarray(counts.sum(axis=0)).ravel()
+    avg = counts.sum() / counts.shape[0]
+    idf = np.log(1 + avg / np.maximum(freq, 1))
+    tf = normalize(counts, norm="l1", axis=1)
+    tf.data = np.sqrt(tf.data)
+    return tf @ sp.diags(idf)
 
 
 def _quiet(_: str) -> None:
@@ -87,9 +109,9 @@ class TopicPipeline:
         embedder = self._embedder()
         if isinstance(embedder, CachedEmbedder):
             out = embedder.embed(texts, progress=lambda a, b: self._say(f"embedded {a}/{b} new"))
-            self.n_embedded_ = embedder.n_embedded_
+            self._last_embedded = embedder.n_embedded_
             return out
-        self.n_embedded_ = len(set(texts))
+        self._last_embedded = len(set(texts))
         return embedder.embed(list(dict.fromkeys(texts)))[
             [list(dict.fromkeys(texts)).index(t) for t in texts]
         ]
@@ -121,6 +143,7 @@ class TopicPipeline:
         present = [i for i, c in enumerate(cleaned) if c.kind is not Kind.EMPTY]
         self._say(f"embedding {len(set(self.texts_[i] for i in present))} distinct comments")
         vectors = self._embed([self.texts_[i] for i in present])
+        self.n_embedded_ = self._last_embedded  # comments only, not theme phrases
         dim = vectors.shape[1]
         self.embeddings_ = np.zeros((len(ids), dim), dtype=np.float32)
         self.embeddings_[present] = vectors
@@ -164,7 +187,8 @@ class TopicPipeline:
         index = {id_: i for i, id_ in enumerate(self.ids_)}
         coded_rows = [index[i] for i in coded]
         coded_slugs = [
-            sorted({taxonomy.resolve(name) or "" for name in coded[i] if name} - {""}) for i in coded
+            sorted({taxonomy.resolve(name) or "" for name in coded[i] if name} - {""})
+            for i in coded
         ]
         assigner = self.assigner or ThemeAssigner()
         assigner.fit(
@@ -178,8 +202,10 @@ class TopicPipeline:
         scores = assigner.predict(self.embeddings_[present])
         slugs = assigner.slugs_
         for j, i in enumerate(present):
-            if self.kinds_[i] == Kind.NON_ANSWER and assigner.non_answer_theme_ >= 0 and not (
-                assigner.supervised_
+            if (
+                self.kinds_[i] == Kind.NON_ANSWER
+                and assigner.non_answer_theme_ >= 0
+                and not (assigner.supervised_)
             ):
                 main[i], themes[i], prob[i] = slugs[assigner.non_answer_theme_], [], 1.0
                 themes[i] = [main[i]]  # type: ignore[list-item]
@@ -294,7 +320,6 @@ class TopicPipeline:
                 self._outlier_sims_[i] = max(float(s[j]), 0.0)
 
     def _describe_topics(self, main: list[str | None]) -> None:
-        from bertopic.vectorizers import ClassTfidfTransformer
         from sklearn.feature_extraction.text import CountVectorizer
 
         keys, cents = self._centroids()
@@ -307,7 +332,7 @@ class TopicPipeline:
         try:
             cv = CountVectorizer(stop_words="english", ngram_range=(1, 2))
             counts = cv.fit_transform(docs)
-            ctfidf = ClassTfidfTransformer(reduce_frequent_words=True).fit_transform(counts)
+            ctfidf = class_tfidf(counts)
             words = cv.get_feature_names_out()
         except ValueError:  # nothing but stop words
             ctfidf, words = None, np.array([])
@@ -316,7 +341,9 @@ class TopicPipeline:
             members = np.flatnonzero(self.labels_ == k)
             if ctfidf is not None:
                 weights = ctfidf[row].toarray().ravel()
-                top = [words[j] for j in weights.argsort()[::-1][: self.n_keywords] if weights[j] > 0]
+                top = [
+                    words[j] for j in weights.argsort()[::-1][: self.n_keywords] if weights[j] > 0
+                ]
             else:
                 top = []
             sims = self.embeddings_[members] @ cent
@@ -338,7 +365,9 @@ class TopicPipeline:
         self.topics_ = topics
 
     # ---- transform -----------------------------------------------------------------------
-    def transform(self, texts: Sequence[object], ids: Sequence[str] | None = None) -> list[Assignment]:
+    def transform(
+        self, texts: Sequence[object], ids: Sequence[str] | None = None
+    ) -> list[Assignment]:
         """Assign new comments to the fitted themes and topics without refitting."""
         ids = [str(i) for i in (ids if ids is not None else range(len(texts)))]
         cleaned = clean_comments(texts)
@@ -374,3 +403,117 @@ class TopicPipeline:
                 if s[best] >= self.outlier_threshold:
                     a.topic = int(self.topic_keys_[best])
         return out
+
+    # ---- editing -------------------------------------------------------------------------
+    def _relabel(self) -> None:
+        main = [a.theme for a in self.assignments_]
+        for a, k in zip(self.assignments_, self.labels_, strict=True):
+            a.topic = int(k)
+        self._describe_topics(main)
+
+    def merge_topics(self, topic_ids: Sequence[int]) -> TopicPipeline:
+        """Merge topics into the first one given (a theme topic keeps its theme)."""
+        keep, *others = [int(t) for t in topic_ids]
+        known = set(self.labels_.tolist())
+        if keep not in known or any(t not in known for t in others):
+            raise PipelineError(f"unknown topic in {list(topic_ids)}")
+        self.labels_[np.isin(self.labels_, others)] = keep
+        for slug, k in list(self.theme_topic_.items()):
+            if k in others:
+                del self.theme_topic_[slug]
+        self._relabel()
+        return self
+
+    def split_topic(self, topic_id: int, n_parts: int = 2) -> TopicPipeline:
+        """Split a topic into `n_parts` by k-means on its comments' embeddings."""
+        from sklearn.cluster import KMeans
+
+        members = np.flatnonzero(self.labels_ == topic_id)
+        if len(members) < 2 * n_parts:
+            raise PipelineError(f"topic {topic_id} is too small to split into {n_parts}")
+        parts = KMeans(n_clusters=n_parts, n_init=10, random_state=self.random_state).fit_predict(
+            self.embeddings_[members]
+        )
+        start = int(self.labels_.max()) + 1
+        for p in range(1, n_parts):
+            self.labels_[members[parts == p]] = start + p - 1
+        self._relabel()
+        return self
+
+    # ---- persistence ---------------------------------------------------------------------
+    def save(self, directory: str | Path) -> None:
+        """Write the fitted model as JSON plus .npy arrays (no pickle anywhere)."""
+        d = Path(directory)
+        d.mkdir(parents=True, exist_ok=True)
+        a = self.assigner_
+        meta: dict[str, Any] = {
+            "format": FORMAT_VERSION,
+            "model_id": self._embedder().model_id,
+            "params": {k: getattr(self, k) for k in (
+                "min_topic_size", "outlier_threshold", "n_keywords", "n_representatives",
+                "random_state")},  # fmt: skip
+            "taxonomy": self.taxonomy_.to_dict() if self.taxonomy_ else None,
+            "ids": self.ids_, "texts": self.texts_, "kinds": self.kinds_,
+            "theme_topic": self.theme_topic_,
+            "assignments": [vars(x) for x in self.assignments_],
+            "topics": [t.to_dict() for t in self.topics_],
+            "bertopic_keywords": {str(k): v for k, v in self.bertopic_keywords_.items()},
+        }  # fmt: skip
+        arrays = {"embeddings": self.embeddings_, "labels": self.labels_}
+        if a is not None:
+            meta["assigner"] = {
+                "params": a.__dict__ and {k: v for k, v in vars(a).items() if not k.endswith("_")},
+                "slugs": a.slugs_, "non_answer_theme": a.non_answer_theme_,
+                "supervised": a.supervised_, "temperature": getattr(a, "temperature_", None),
+            }  # fmt: skip
+            arrays |= {"proto_matrix": a.proto_matrix_, "proto_owner": a.proto_owner_,
+                       "proto_mean": a.proto_mean_}  # fmt: skip
+            if a.supervised_:
+                arrays |= {"coded_vectors": a.coded_vectors_, "coded_labels": a.coded_labels_}
+        (d / "model.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        for name, arr in arrays.items():
+            np.save(d / f"{name}.npy", np.ascontiguousarray(arr), allow_pickle=False)
+
+    @classmethod
+    def load(cls, directory: str | Path, embedder: Embedder | None = None) -> TopicPipeline:
+        """Load a model written by `save`; arrays are read with allow_pickle=False."""
+        d = Path(directory)
+        try:
+            meta = json.loads((d / "model.json").read_text(encoding="utf-8"))
+        except (FileNotFoundError, json.JSONDecodeError) as exc:
+            raise PipelineError(
+                f"{d}: not a saved topics model ({exc.__class__.__name__})"
+            ) from exc
+        if meta.get("format") != FORMAT_VERSION:
+            raise PipelineError(f"{d}: unsupported model format {meta.get('format')!r}")
+
+        def arr(name: str) -> np.ndarray:
+            return np.load(d / f"{name}.npy", allow_pickle=False)
+
+        tax = Taxonomy.from_dict(meta["taxonomy"]) if meta["taxonomy"] else None
+        self = cls(embedder=embedder, taxonomy=tax, **meta["params"])
+        if self.embedder is not None and self.embedder.model_id != meta["model_id"]:
+            raise PipelineError(
+                f"{d}: fitted with {meta['model_id']}, not {self.embedder.model_id}"
+            )
+        self.taxonomy_, self.ids_, self.texts_ = tax, meta["ids"], meta["texts"]
+        self.kinds_ = meta["kinds"]
+        self.theme_topic_ = {k: int(v) for k, v in meta["theme_topic"].items()}
+        self.bertopic_keywords_ = {int(k): v for k, v in meta["bertopic_keywords"].items()}
+        self.embeddings_, self.labels_ = arr("embeddings"), arr("labels")
+        self.assignments_ = [Assignment(**x) for x in meta["assignments"]]
+        self.topics_ = [Topic(**t) for t in meta["topics"]]
+        self.topic_keys_, self.topic_centroids_ = self._centroids()
+        self.assigner_ = None
+        if (info := meta.get("assigner")) and tax is not None:
+            a = ThemeAssigner(**info["params"])
+            a.slugs_, a.non_answer_theme_ = info["slugs"], int(info["non_answer_theme"])
+            a.supervised_ = bool(info["supervised"])
+            a.proto_matrix_, a.proto_owner_ = arr("proto_matrix"), arr("proto_owner")
+            a.proto_mean_ = arr("proto_mean")
+            a.prototypes_ = [a.proto_matrix_[a.proto_owner_ == t] for t in range(len(a.slugs_))]
+            if a.supervised_:
+                a.coded_vectors_, a.coded_labels_ = arr("coded_vectors"), arr("coded_labels")
+                a.temperature_ = float(info["temperature"])
+            self.assigner_ = a
+        return self

@@ -53,7 +53,11 @@ class Taxonomy:
         """Return a taxonomy that also holds the given coder names as new themes."""
         themes = list(self.themes)
         for name in names:
-            if name and self.resolve(name) is None and not any(t.slug == slugify(name) for t in themes):
+            if (
+                name
+                and self.resolve(name) is None
+                and not any(t.slug == slugify(name) for t in themes)
+            ):
                 themes.append(Theme(slug=slugify(name), name=name.strip(), source="coded"))
         return Taxonomy(tuple(themes))
 

@@ -1,0 +1,119 @@
+"""Theme quality on the labelled NHS feedback set, beside vanilla BERTopic and logistic regression.
+
+    .venv/bin/python bench/quality.py [--coded 500] [--seeds 0 1] [--cache-dir DIR]
+
+Reads ../shared/data/patient-feedback-labelled.csv (relative to the repository; never copied
+into it) and scores against its human sub-categories. Exits 0 with a note when it is absent.
+Figures are macro best-match F1 (see `python -m topics evaluate`), and ratios to vanilla
+BERTopic (default parameters, the same embeddings) in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+DATA = REPO.parent / "shared" / "data" / "patient-feedback-labelled.csv"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--coded", type=int, default=500)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0])
+    parser.add_argument("--cache-dir", type=Path)
+    args = parser.parse_args()
+    if not args.data.is_file():
+        print(f"skip: {args.data} not found (the benchmark needs the shared development set)")
+        return 0
+
+    from bertopic import BERTopic
+    from sklearn.linear_model import LogisticRegression
+
+    from topics import TopicPipeline, builtin_taxonomy, evaluate
+    from topics.pipeline import default_embedder
+    from topics.preprocess import clean_comments
+
+    with args.data.open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    ids = [str(i) for i in range(len(rows))]
+    texts = [r["feedback"] for r in rows]
+    labels = {i: [r["subcategory"]] for i, r in zip(ids, rows, strict=True)}
+    embedder = default_embedder(args.cache_dir)
+    print(f"{len(rows)} comments, {len({r['subcategory'] for r in rows})} human sub-categories")
+
+    def report(name: str, assignments, scored: set[str], vanilla: float | None) -> float:  # noqa: ANN001
+        topics = {a.id: a.topic for a in assignments if a.id in scored}
+        themes = {a.id: a.themes for a in assignments if a.id in scored}
+        ev = evaluate(topics, themes, {i: labels[i] for i in scored})
+        best = max(ev.macro_theme_f1, ev.macro_topic_f1)
+        ratio = f"{best / vanilla:.2f}x" if vanilla else "1.00x"
+        print(f"{name:44} topicF1 {ev.macro_topic_f1:.3f}  themeF1 {ev.macro_theme_f1:.3f}  "
+              f"NMI {ev.nmi:.3f}  ARI {ev.ari:.3f}  outliers {ev.outlier_share:5.1%}  "
+              f"no-theme {ev.no_theme_share:5.1%}  ratio {ratio}", flush=True)  # fmt: skip
+        return best
+
+    # Vanilla BERTopic: default parameters on the same (cleaned, cached) embeddings.
+    t = time.perf_counter()
+    cleaned = [c.text for c in clean_comments(texts)]
+    present = [i for i, c in enumerate(cleaned) if c]
+    emb = embedder.embed([cleaned[i] for i in present])
+    print(f"embeddings ready ({embedder.n_embedded_} new) in {time.perf_counter() - t:.1f}s")
+    t = time.perf_counter()
+    found, _ = BERTopic().fit_transform([cleaned[i] for i in present], embeddings=emb)
+    from topics.results import Assignment
+
+    vanilla_assign = [Assignment(ids[i], -1, None, [], 0.0) for i in range(len(ids))]
+    for i, k in zip(present, found, strict=True):
+        vanilla_assign[i].topic = int(k)
+    print(f"vanilla BERTopic fitted in {time.perf_counter() - t:.1f}s")
+    everyone = set(ids)
+    vanilla = report("vanilla BERTopic (defaults)", vanilla_assign, everyone, None)
+
+    t = time.perf_counter()
+    unguided = TopicPipeline(embedder=embedder, taxonomy=None).fit(texts, ids=ids)
+    print(f"unguided pipeline in {time.perf_counter() - t:.1f}s")
+    report("pipeline, unguided (--themes none)", unguided.assignments_, everyone, vanilla)
+
+    t = time.perf_counter()
+    guided = TopicPipeline(embedder=embedder, taxonomy=builtin_taxonomy()).fit(texts, ids=ids)
+    print(f"guided pipeline in {time.perf_counter() - t:.1f}s")
+    g = report("pipeline, built-in taxonomy, no coding", guided.assignments_, everyone, vanilla)
+    print(f"  target >= 1.40x with outliers < 10%: {g / vanilla:.2f}x")
+
+    X = guided.embeddings_
+    for seed in args.seeds:
+        sample = random.Random(seed).sample(ids, args.coded)  # noqa: S311
+        coded = {i: labels[i] for i in sample}
+        rest = everyone - set(sample)
+        t = time.perf_counter()
+        learned = TopicPipeline(embedder=embedder, taxonomy=builtin_taxonomy()).fit(
+            texts, ids=ids, coded=coded
+        )
+        print(f"guided + {args.coded} coded (seed {seed}) in {time.perf_counter() - t:.1f}s")
+        f = report(
+            f"pipeline + {args.coded} coded, seed {seed}", learned.assignments_, rest, vanilla
+        )
+        rows_s = [int(i) for i in sample]
+        lr = LogisticRegression(class_weight="balanced", max_iter=3000)
+        lr.fit(X[rows_s], [labels[i][0] for i in sample])
+        pred = lr.predict(X)
+        lr_assign = [Assignment(i, -1, p, [p], 1.0) for i, p in zip(ids, pred, strict=True)]
+        classes = {c: k for k, c in enumerate(lr.classes_)}
+        for a in lr_assign:
+            a.topic = classes[a.theme]
+        lr_f1 = report(
+            f"logistic regression, same {args.coded}, seed {seed}", lr_assign, rest, vanilla
+        )
+        print(f"  target >= 1.70x and above LR: {f / vanilla:.2f}x, LR {lr_f1 / vanilla:.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,5 @@
+import sys
+
+from topics.cli import main
+
+sys.exit(main())
