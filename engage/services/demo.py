@@ -27,6 +27,7 @@ from engage.models import (
     Survey,
 )
 from engage.services import audit, intentions, users
+from engage.services.responses import comment_for_answer
 
 DEMO_MARKER_SLUG_PREFIX = "demo-"
 DEMO_PASSWORD = "engage-demo-password"  # noqa: S105 - printed for the demo; never used in production
@@ -237,22 +238,9 @@ def _load_responses(
             answer = Answer(question=question, value=value)
             response.answers.append(answer)
             if question.kind in FREE_TEXT_KINDS and isinstance(value, str) and value.strip():
-                db.session.flush()
+                db.session.flush()  # the answer's id keys its comment
                 db.session.add(
-                    Comment(
-                        source="survey",
-                        source_key=f"answer:{answer.id}",
-                        survey_id=survey.id,
-                        question_id=question.id,
-                        response_id=response.id,
-                        original_text=value,
-                        received_at=item.submitted_at,
-                        place_id=place.id if place else None,
-                        age_band=demo.age_band if demo else None,
-                        sex=demo.sex if demo else None,
-                        ethnicity=demo.ethnicity if demo else None,
-                        deprivation_decile=demo.deprivation_decile if demo else None,
-                    )
+                    comment_for_answer(answer, question, response, demo, item.submitted_at)
                 )
                 comments += 1
     return comments

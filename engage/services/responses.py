@@ -6,13 +6,22 @@ import enum
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select, update
 
 from engage.extensions import db
-from engage.models import Answer, Comment, Question, Response, Section, Survey, utcnow
+from engage.models import (
+    Answer,
+    Comment,
+    Demographics,
+    Question,
+    Response,
+    Section,
+    Survey,
+    utcnow,
+)
 from engage.services.errors import NotFound
 
 FREE_TEXT_KINDS = frozenset({"free_text_short", "free_text_long"})
@@ -200,7 +209,7 @@ def submit(response_id: int) -> Response:
     return response
 
 
-def _comments_from(response: Response, when: Any) -> None:
+def _comments_from(response: Response, when: datetime) -> None:
     demo = None
     if response.person_id is not None:
         from engage.models import Person
@@ -215,26 +224,37 @@ def _comments_from(response: Response, when: Any) -> None:
         .where(Answer.response_id == response.id, Question.kind.in_(FREE_TEXT_KINDS))
     )
     for answer, question in rows:
-        text = str(answer.value or "").strip()
-        if not text:
-            continue
-        db.session.add(
-            Comment(
-                source="survey",
-                source_key=f"answer:{answer.id}",
-                survey_id=response.survey_id,
-                question_id=question.id,
-                response_id=response.id,
-                original_text=text,
-                language=response.language,
-                received_at=when,
-                place_id=response.place_id,
-                age_band=demo.age_band if demo else None,
-                sex=demo.sex if demo else None,
-                ethnicity=demo.ethnicity if demo else None,
-                deprivation_decile=demo.deprivation_decile if demo else None,
-            )
-        )
+        comment = comment_for_answer(answer, question, response, demo, when)
+        if comment is not None:
+            db.session.add(comment)
+
+
+def comment_for_answer(
+    answer: Answer,
+    question: Question,
+    response: Response,
+    demo: Demographics | None,
+    when: datetime,
+) -> Comment | None:
+    """The Comment a free-text answer becomes, with the context breakdowns need."""
+    text = str(answer.value or "").strip()
+    if question.kind not in FREE_TEXT_KINDS or not text:
+        return None
+    return Comment(
+        source="survey",
+        source_key=f"answer:{answer.id}",  # one comment per answer, whatever retries happen
+        survey_id=response.survey_id,
+        question_id=question.id,
+        response_id=response.id,
+        original_text=text,
+        language=response.language,
+        received_at=when,
+        place_id=response.place_id,
+        age_band=demo.age_band if demo else None,
+        sex=demo.sex if demo else None,
+        ethnicity=demo.ethnicity if demo else None,
+        deprivation_decile=demo.deprivation_decile if demo else None,
+    )
 
 
 def reissue_resume_link(response: Response) -> str:

@@ -83,6 +83,18 @@ def _in_progress_or_redirect(survey: Survey) -> Response | WResponse:
     return response
 
 
+def _open_response(slug: str) -> tuple[Survey, Response] | str | WResponse:
+    """The survey and this browser's response in progress, or the page to show instead."""
+    survey = runner.get_survey(slug)
+    blocked = _unavailable(survey)
+    if blocked:
+        return blocked
+    response = _in_progress_or_redirect(survey)
+    if not isinstance(response, Response):
+        return response
+    return survey, response
+
+
 @bp.route("/surveys/<slug>", methods=["GET", "POST"])
 @limiter.limit("60 per hour", methods=["POST"])
 @public
@@ -120,13 +132,10 @@ def start(slug: str) -> str | WResponse:
 @bp.route("/surveys/<slug>/section/<int:number>", methods=["GET", "POST"])
 @public
 def section(slug: str, number: int) -> str | WResponse:
-    survey = runner.get_survey(slug)
-    blocked = _unavailable(survey)
-    if blocked:
-        return blocked
-    response = _in_progress_or_redirect(survey)
-    if not isinstance(response, Response):
-        return response
+    opened = _open_response(slug)
+    if not isinstance(opened, tuple):
+        return opened
+    survey, response = opened
     answers = runner.answers_of(response)
     sections = runner.visible_sections(survey, answers)
     if not 1 <= number <= len(sections):
@@ -177,13 +186,10 @@ def section(slug: str, number: int) -> str | WResponse:
 @bp.route("/surveys/<slug>/check", methods=["GET", "POST"])
 @public
 def check_answers(slug: str) -> str | WResponse:
-    survey = runner.get_survey(slug)
-    blocked = _unavailable(survey)
-    if blocked:
-        return blocked
-    response = _in_progress_or_redirect(survey)
-    if not isinstance(response, Response):
-        return response
+    opened = _open_response(slug)
+    if not isinstance(opened, tuple):
+        return opened
+    survey, response = opened
     answers = runner.answers_of(response)
     missing = runner.first_unanswered(survey, answers)
     form = SubmitForm()

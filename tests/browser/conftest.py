@@ -131,3 +131,20 @@ def axe_violations(page: Any) -> list[dict[str, Any]]:
 def screenshot(page: Any, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def describe(violations: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    return [(v["id"], v["impact"], [n["target"] for n in v["nodes"][:3]]) for v in violations]
+
+
+def assert_accessible(page: Any, name: str) -> None:
+    """Screenshot the page for review, then fail on any axe-core violation."""
+    screenshot(page, name)
+    violations = axe_violations(page)
+    assert violations == [], f"{name}: {describe(violations)}"
+
+
+def press(page: Any, name: str) -> None:
+    """Click a button that submits a form, and wait for the page it leads to."""
+    with page.expect_navigation():
+        page.get_by_role("button", name=name).click()

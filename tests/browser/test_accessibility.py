@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import axe_violations, screenshot, sign_in
+from tests.browser.conftest import axe_violations, describe, screenshot, sign_in
 
 PUBLIC_PAGES = ["/", "/privacy", "/accessibility", "/staff/sign-in", "/no-such-page"]
 STAFF_PAGES = [
@@ -21,15 +21,11 @@ STAFF_PAGES = [
 ]
 
 
-def _describe(violations):
-    return [(v["id"], v["impact"], [n["target"] for n in v["nodes"][:3]]) for v in violations]
-
-
 @pytest.mark.parametrize("path", PUBLIC_PAGES)
 def test_public_page_has_no_axe_violations(page, live_server, path):
     page.goto(live_server + path)
     violations = axe_violations(page)
-    assert violations == [], _describe(violations)
+    assert violations == [], describe(violations)
 
 
 @pytest.mark.parametrize("path", STAFF_PAGES)
@@ -38,7 +34,7 @@ def test_staff_page_has_no_axe_violations(page, live_server, path):
     page.goto(live_server + path)
     violations = axe_violations(page)
     screenshot(page, "staff" + path.replace("/", "_"))
-    assert violations == [], _describe(violations)
+    assert violations == [], describe(violations)
 
 
 def test_form_with_errors_has_no_axe_violations_and_focuses_the_summary(page, live_server):

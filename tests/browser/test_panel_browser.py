@@ -4,31 +4,16 @@ from __future__ import annotations
 
 import re
 
-from tests.browser.conftest import axe_violations, screenshot, sign_in
-
-
-def _describe(violations):
-    return [(v["id"], v["impact"], [n["target"] for n in v["nodes"][:3]]) for v in violations]
-
-
-def _assert_accessible(page, name):
-    screenshot(page, name)
-    violations = axe_violations(page)
-    assert violations == [], f"{name}: {_describe(violations)}"
-
-
-def _press(page, name):
-    with page.expect_navigation():
-        page.get_by_role("button", name=name).click()
+from tests.browser.conftest import assert_accessible, press, sign_in
 
 
 def test_resident_joins_manages_and_deletes_their_details(browser, live_server):
     context = browser.new_context()
     page = context.new_page()
     page.goto(f"{live_server}/panel/join")
-    _press(page, "Join the panel")
+    press(page, "Join the panel")
     assert "There is a problem" in page.content()
-    _assert_accessible(page, "panel-join-errors")
+    assert_accessible(page, "panel-join-errors")
 
     page.fill("#given_name", "Bronwen")
     page.fill("#family_name", "Ellis")
@@ -38,29 +23,29 @@ def test_resident_joins_manages_and_deletes_their_details(browser, live_server):
     page.select_option("#age_band", "65-74")
     page.get_by_label("You can use these answers").check()
     page.get_by_label("I agree to join the Citizens' Panel").check()
-    _press(page, "Join the panel")
+    press(page, "Join the panel")
     assert "Thank you for joining the Citizens' Panel" in page.content()
-    _assert_accessible(page, "panel-joined")
+    assert_accessible(page, "panel-joined")
 
     staff = context.new_page()
     sign_in(staff, live_server, "engagement")
     staff.goto(f"{live_server}/staff/outbox")
-    _assert_accessible(staff, "panel-outbox")
+    assert_accessible(staff, "panel-outbox")
     link = re.search(r"(/panel/profile/[A-Za-z0-9_\-]+)", staff.content()).group(1)
     staff.goto(f"{live_server}/staff/panel")
-    _assert_accessible(staff, "panel-members")
+    assert_accessible(staff, "panel-members")
     staff.get_by_role("link", name="Bronwen Ellis").click()
     staff.wait_for_load_state()
-    _assert_accessible(staff, "panel-member")
+    assert_accessible(staff, "panel-member")
     staff.goto(f"{live_server}/staff/ppgs")
-    _assert_accessible(staff, "panel-ppgs")
+    assert_accessible(staff, "panel-ppgs")
 
     page.goto(live_server + link)
-    _assert_accessible(page, "panel-profile")
+    assert_accessible(page, "panel-profile")
     page.get_by_role("link", name="Delete my personal information").click()
     page.wait_for_load_state()
-    _assert_accessible(page, "panel-erase-confirm")
-    _press(page, "Delete my information")
+    assert_accessible(page, "panel-erase-confirm")
+    press(page, "Delete my information")
     assert "Your personal information has been deleted" in page.content()
     page.goto(live_server + link)
     assert "Page not found" in page.content()

@@ -7,23 +7,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import axe_violations, screenshot
-
-
-def _describe(violations):
-    return [(v["id"], v["impact"], [n["target"] for n in v["nodes"][:3]]) for v in violations]
-
-
-def _assert_accessible(page, name):
-    screenshot(page, name)
-    violations = axe_violations(page)
-    assert violations == [], f"{name}: {_describe(violations)}"
-
-
-def _press(page, name):
-    """Click a button that submits a form, and wait for the page it leads to."""
-    with page.expect_navigation():
-        page.get_by_role("button", name=name).click()
+from tests.browser.conftest import assert_accessible, press
 
 
 def _fill_first_section(page):
@@ -40,26 +24,26 @@ def _fill_first_section(page):
 def _walk_through(page, base, check_axe):
     page.goto(f"{base}/surveys/every-kind")
     if check_axe:
-        _assert_accessible(page, "runner-start")
-    _press(page, "Start now")
-    _press(page, "Continue")  # nothing filled in: errors
+        assert_accessible(page, "runner-start")
+    press(page, "Start now")
+    press(page, "Continue")  # nothing filled in: errors
     assert page.locator(".nhsuk-error-summary").is_visible()
     if check_axe:
-        _assert_accessible(page, "runner-section-errors")
+        assert_accessible(page, "runner-section-errors")
     _fill_first_section(page)
-    _press(page, "Continue")
+    press(page, "Continue")
     page.get_by_label("Good", exact=True).check()
     page.fill("#comments", "Buses every half hour would help. Staff were kind.")
     if check_axe:
-        _assert_accessible(page, "runner-section-2")
-    _press(page, "Continue")
+        assert_accessible(page, "runner-section-2")
+    press(page, "Continue")
     assert "Check your answers" in page.content()
     if check_axe:
-        _assert_accessible(page, "runner-check")
-    _press(page, "Send my answers")
+        assert_accessible(page, "runner-check")
+    press(page, "Send my answers")
     assert "your answers have been sent" in page.content()
     if check_axe:
-        _assert_accessible(page, "runner-confirmation")
+        assert_accessible(page, "runner-confirmation")
     return re.search(r"ENG-[A-Z0-9]{8}", page.content()).group(0)
 
 
@@ -76,9 +60,9 @@ def test_resident_completes_a_survey_without_javascript(browser, live_server):
 
 def test_character_count_tells_the_resident_how_much_is_left(page, live_server):
     page.goto(f"{live_server}/surveys/every-kind")
-    _press(page, "Start now")
+    press(page, "Start now")
     _fill_first_section(page)
-    _press(page, "Continue")
+    press(page, "Continue")
     page.fill("#comments", "Parking was hard")
     page.wait_for_timeout(200)
     assert "You have 1,984 characters remaining" in page.content()
@@ -86,16 +70,16 @@ def test_character_count_tells_the_resident_how_much_is_left(page, live_server):
 
 def test_save_resume_and_unavailable_pages_have_no_axe_violations(page, live_server):
     page.goto(f"{live_server}/surveys/every-kind")
-    _press(page, "Start now")
+    press(page, "Start now")
     _fill_first_section(page)
-    _press(page, "Save and come back later")
+    press(page, "Save and come back later")
     assert "Your answers have been saved" in page.content()
-    _assert_accessible(page, "runner-saved")
+    assert_accessible(page, "runner-saved")
     page.goto(f"{live_server}/surveys/every-kind/resume")
-    _press(page, "Continue")
-    _assert_accessible(page, "runner-resume-error")
+    press(page, "Continue")
+    assert_accessible(page, "runner-resume-error")
     page.goto(f"{live_server}/surveys/panel-only")
-    _assert_accessible(page, "runner-invitation-only")
+    assert_accessible(page, "runner-invitation-only")
 
 
 def test_survey_can_be_completed_by_keyboard_alone(page, live_server):
