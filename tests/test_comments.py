@@ -15,16 +15,17 @@ def test_comments_are_paged_with_newer_and_older_links(client, auth):
     assert "30 comments" in first
     assert 'href="/staff/insight/comments?page=2"' in first and "Newer" not in first
     second = client.get("/staff/insight/comments?page=2").get_data(as_text=True)
-    assert second.count("<tr class=\"nhsuk-table__row\">") == 1 + 5, "5 rows on the last page"
+    rows = second.count("<tr class=\"nhsuk-table__row\">")
+    assert rows == 1 + 5, "5 rows on the last page"
     assert 'href="/staff/insight/comments?page=1"' in second
 
 
 def test_comments_filter_by_moderation_state(client, auth):
     db.session.add_all([
-        Comment(source="fft", source_key="a", original_text="Waiting", moderation_state="pending"),
-        Comment(source="fft", source_key="b", original_text="Hidden one", moderation_state="hidden"),
+        Comment(source="fft", source_key="a", original_text="Waiting"),
+        Comment(source="fft", source_key="b", original_text="Hidden", moderation_state="hidden"),
     ])
     db.session.commit()
     auth.login(Role.ENGAGEMENT)
     html = client.get("/staff/insight/comments?state=hidden").get_data(as_text=True)
-    assert "Hidden one" in html and "Waiting" not in html
+    assert "Hidden" in html and "Waiting" not in html

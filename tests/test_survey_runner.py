@@ -77,6 +77,15 @@ def test_resident_completes_a_survey_and_gets_a_reference(app, client):
     assert stored.status == "submitted" and stored.submitted_at is not None
 
 
+def test_dates_arrive_as_the_nhs_date_input_names_them(app, client):
+    create_survey()
+    _start(client)
+    typed = {k: v for k, v in GOOD_FIRST_SECTION.items() if not k.startswith("visit_date")}
+    typed.update({"visit_date[day]": "9", "visit_date[month]": "11", "visit_date[year]": "2025"})
+    _post(client, "/surveys/every-kind/section/1", typed)
+    assert _stored_answers()["visit_date"] == "2025-11-09"
+
+
 def test_answers_are_stored_independently_of_wording(app, client):
     create_survey()
     _complete(client)

@@ -16,9 +16,11 @@ from typing import Any
 
 from flask import Flask, has_request_context
 from sqlalchemy import event, insert, inspect
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from engage.models import AuditEvent, utcnow
+
+AnySession = Session | scoped_session[Any]
 
 REDACTED = "[redacted]"
 # Never copy these into the log: secrets, free text that may hold personal data, and residents'
@@ -68,7 +70,7 @@ def acting_as(actor: Actor) -> Iterator[None]:
 
 
 @contextmanager
-def summarised(session: Session, action: str, note: str) -> Iterator[None]:
+def summarised(session: AnySession, action: str, note: str) -> Iterator[None]:
     """Log the block's row changes as one event, counting records per change and kind."""
     seen: dict[str, set[int]] = {}
     token = _summary.set(seen)
@@ -180,11 +182,11 @@ def _after_flush(session: Session, _ctx: Any) -> None:
             }
         )
     if rows:
-        session.connection().execute(insert(AuditEvent.__table__), rows)
+        session.connection().execute(insert(AuditEvent), rows)
 
 
 def record(
-    session: Session,
+    session: AnySession,
     action: str,
     entity_type: str,
     entity_id: str | None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from engage.extensions import db
 from engage.models import Comment, Intention, PanelMembership, Response, Survey
@@ -24,8 +24,8 @@ class Summary:
 
 
 def summary() -> Summary:
-    def count(stmt: object) -> int:
-        return int(db.session.scalar(stmt) or 0)  # type: ignore[arg-type]
+    def count(stmt: Select[tuple[int]]) -> int:
+        return int(db.session.scalar(stmt) or 0)
 
     return Summary(
         surveys=count(select(func.count(Survey.id))),

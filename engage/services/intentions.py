@@ -78,26 +78,25 @@ def load_catalogue(path: Path | None = None) -> LoadResult:
     listed = set()
     for position, item in enumerate(data["intentions"]):
         listed.add(item["key"])
-        row = existing.get(item["key"])
-        if row is None:
-            row = Intention(
+        intention = existing.get(item["key"])
+        if intention is None:
+            db.session.add(Intention(
                 key=item["key"], position=position, **{f: item[f] for f in INTENTION_FIELDS}
-            )
-            db.session.add(row)
+            ))
             result.created += 1
             continue
         changed = False
         for name in INTENTION_FIELDS:
-            if getattr(row, name) != item[name]:
-                setattr(row, name, item[name])
+            if getattr(intention, name) != item[name]:
+                setattr(intention, name, item[name])
                 changed = True
-        if row.position != position or row.retired:
-            row.position, row.retired, changed = position, False, True
+        if intention.position != position or intention.retired:
+            intention.position, intention.retired, changed = position, False, True
         result.updated += changed
         result.unchanged += not changed
-    for key, row in existing.items():
-        if key not in listed and not row.retired:
-            row.retired = True
+    for key, intention in existing.items():
+        if key not in listed and not intention.retired:
+            intention.retired = True
             result.retired += 1
     db.session.commit()
     return result

@@ -154,6 +154,8 @@ def open_invitation(token: str) -> tuple[Invitation, str] | None:
     if invitation is None or invitation.person_id is None:
         return None
     survey = db.session.get(Survey, invitation.survey_id)
+    if survey is None:
+        return None
     response = db.session.get(Response, invitation.response_id) if invitation.response_id else None
     invitation.opened_at = invitation.opened_at or utcnow()
     if response is None:

@@ -279,8 +279,8 @@ def get_person(person_id: int) -> Person:
 
 
 def list_ppgs() -> list[tuple[GpPractice, int]]:
-    counts = dict(
-        db.session.execute(
+    counts: dict[int, int] = dict(
+        db.session.execute(  # type: ignore[arg-type]
             select(PpgMembership.practice_id, func.count(PpgMembership.id))
             .where(PpgMembership.left_on.is_(None))
             .group_by(PpgMembership.practice_id)

@@ -103,7 +103,7 @@ def for_survey(survey_id: int) -> list[Breakdown]:
         .outerjoin(Demographics, Demographics.person_id == Person.id)
     ).all()
     resolve, _ = _place_resolver()
-    names = dict(db.session.execute(select(Place.code, Place.name)).all())
+    names = {code: name for code, name in db.session.execute(select(Place.code, Place.name))}
     breakdowns = []
     for dimension, label in DIMENSIONS:
         counts: dict[str, int] = {}

@@ -202,7 +202,7 @@ def submit(response_id: int) -> Response:
     response = db.session.get(Response, response_id)
     if response is None:
         raise NotFound("We could not find that response")
-    if result.rowcount == 1:
+    if result.rowcount == 1:  # type: ignore[attr-defined]  # a CursorResult for UPDATE
         _comments_from(response, now)
     db.session.commit()
     db.session.refresh(response)

@@ -24,14 +24,18 @@ class DatePartsField(Field):
     """A date typed as day, month and year boxes (the NHS date input pattern)."""
 
     parts: dict[str, str]
+    process_errors: list[Any]
+    raw_data: list[str] | None
 
     def process(self, formdata: Any, data: Any = None, extra_filters: Any = None) -> None:
         self.process_errors = []
         self.parts = {"day": "", "month": "", "year": ""}
         self.data = None
-        if formdata is not None and any(f"{self.name}-{p}" in formdata for p in self.parts):
-            for part in self.parts:
-                self.parts[part] = (formdata.get(f"{self.name}-{part}") or "").strip()
+        # NHS.UK's date input posts "name[day]"; accept "name-day" too (older forms, tests).
+        names = {p: (f"{self.name}[{p}]", f"{self.name}-{p}") for p in self.parts}
+        if formdata is not None and any(n in formdata for pair in names.values() for n in pair):
+            for part, (bracketed, dashed) in names.items():
+                self.parts[part] = (formdata.get(bracketed) or formdata.get(dashed) or "").strip()
             self.raw_data = list(self.parts.values())
         elif isinstance(data, str) and data:
             try:

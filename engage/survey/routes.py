@@ -287,6 +287,8 @@ def invited(token: str) -> str | WResponse:
         abort(404)
     invitation, response_token = opened
     survey = db.session.get(Survey, invitation.survey_id)
+    if survey is None:
+        abort(404)
     _remember(survey, response_token)
     return redirect(url_for("survey.start", slug=survey.slug))
 
