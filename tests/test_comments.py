@@ -23,9 +23,9 @@ def test_comments_are_paged_with_newer_and_older_links(client, auth):
 def test_comments_filter_by_moderation_state(client, auth):
     db.session.add_all([
         Comment(source="fft", source_key="a", original_text="Waiting"),
-        Comment(source="fft", source_key="b", original_text="Hidden", moderation_state="hidden"),
+        Comment(source="fft", source_key="b", original_text="Rude remark", moderation_state="hidden"),
     ])
     db.session.commit()
     auth.login(Role.ENGAGEMENT)
     html = client.get("/staff/insight/comments?state=hidden").get_data(as_text=True)
-    assert "Hidden" in html and "Waiting" not in html
+    assert "Rude remark" in html and "Waiting" not in html
