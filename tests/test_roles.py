@@ -58,6 +58,24 @@ ROLE_MATRIX = {
     "admin.create_user": {Role.ADMIN},
     "admin.edit_user": {Role.ADMIN},
     "admin.audit_log": {Role.ADMIN},
+    # the survey builder
+    "builder.list_surveys": {Role.ENGAGEMENT, Role.ADMIN},
+    "builder.create_survey": {Role.ENGAGEMENT, Role.ADMIN},
+    "builder.show_survey": {Role.ENGAGEMENT, Role.ADMIN},
+    "builder.edit_details": {Role.ENGAGEMENT, Role.ADMIN},
+    "builder.publish_survey": {Role.ENGAGEMENT, Role.ADMIN},
+    "builder.close_survey": {Role.ENGAGEMENT, Role.ADMIN},
+    "builder.copy_survey": {Role.ENGAGEMENT, Role.ADMIN},
+    "builder.add_section": {Role.ENGAGEMENT, Role.ADMIN},
+    "builder.edit_section": {Role.ENGAGEMENT, Role.ADMIN},
+    "builder.move_section": {Role.ENGAGEMENT, Role.ADMIN},
+    "builder.delete_section": {Role.ENGAGEMENT, Role.ADMIN},
+    "builder.add_question": {Role.ENGAGEMENT, Role.ADMIN},
+    "builder.edit_question": {Role.ENGAGEMENT, Role.ADMIN},
+    "builder.move_question": {Role.ENGAGEMENT, Role.ADMIN},
+    "builder.delete_question": {Role.ENGAGEMENT, Role.ADMIN},
+    "builder.preview_survey": {Role.ENGAGEMENT, Role.ADMIN},
+    "builder.preview_section": {Role.ENGAGEMENT, Role.ADMIN},
 }
 
 

@@ -12,6 +12,7 @@ from engage.models import Role
 # (endpoint, text, roles that see it; empty means every staff role)
 NAVIGATION: list[tuple[str, str, frozenset[Role]]] = [
     ("admin.dashboard", "Dashboard", frozenset()),
+    ("builder.list_surveys", "Surveys", frozenset({Role.ENGAGEMENT, Role.ADMIN})),
     ("insight.comments", "Comments", frozenset({Role.ENGAGEMENT, Role.ADMIN})),
     (
         "insight.representativeness_overview",

@@ -1,0 +1,83 @@
+"""The engagement team builds a survey in a real browser, previews it as a resident would see it,
+and publishes it, with no axe-core violations on any kind of builder page."""
+
+from __future__ import annotations
+
+from tests.browser.conftest import assert_accessible, press, sign_in
+
+
+def _follow(page, name):
+    """Follow a link (NHS.UK button-styled links have the button role)."""
+    page.get_by_role("link", name=name).or_(page.get_by_role("button", name=name)).click()
+    page.wait_for_load_state()
+
+
+def test_engagement_team_builds_previews_and_publishes_a_survey(browser, live_server):
+    context = browser.new_context()
+    page = context.new_page()
+    sign_in(page, live_server, "engagement")
+    page.goto(f"{live_server}/staff/surveys/")
+    assert_accessible(page, "builder-list")
+
+    _follow(page, "Create a survey")
+    press(page, "Create survey")
+    assert "Enter a title for the survey" in page.content()
+    assert_accessible(page, "builder-details-errors")
+    page.fill("#title", "Getting to the walk-in centre")
+    page.get_by_label("The public").check()
+    page.fill("#opens_on-day", "1")
+    page.fill("#opens_on-month", "4")
+    page.fill("#opens_on-year", "2026")
+    page.fill("#closes_on-day", "30")
+    page.fill("#closes_on-month", "4")
+    page.fill("#closes_on-year", "2026")
+    press(page, "Create survey")
+    assert "Survey created" in page.content()
+    assert "1 April 2026 to 30 April 2026" in page.content(), "the dates typed were saved"
+    assert_accessible(page, "builder-survey")
+
+    _follow(page, "Add a question to section Section 1")
+    assert_accessible(page, "builder-question")
+    page.get_by_label("Single choice", exact=True).check()
+    page.fill("#text", "How did you travel?")
+    page.fill("#options", "Bus\nCar")
+    page.get_by_label("Residents must answer this question").check()
+    press(page, "Add question")
+
+    _follow(page, "Add a section")
+    assert_accessible(page, "builder-section-new")
+    page.fill("#title", "About the bus")
+    press(page, "Add section")
+    _follow(page, "Add a question to section About the bus")
+    page.get_by_label("Long text, with a character count").check()
+    page.fill("#text", "What would make the bus better?")
+    page.select_option("#show_if", label="How did you travel? - Bus")
+    press(page, "Add question")
+    assert "Shown only when 'how_did_you_travel' is answered 'Bus'" in page.inner_text("main")
+
+    _follow(page, "Rename or route section About the bus")
+    assert_accessible(page, "builder-section")
+    page.go_back()
+    _follow(page, "Delete question What would make the bus better?")
+    assert_accessible(page, "builder-delete")
+    _follow(page, "Cancel")
+
+    page.get_by_role("button", name="Preview as a resident").click()
+    page.wait_for_load_state()
+    assert "Preview: answers are not saved" in page.content()
+    assert_accessible(page, "builder-preview-start")
+    press(page, "Start preview")
+    assert_accessible(page, "builder-preview-section")
+    page.get_by_label("Bus").check()
+    press(page, "Continue")
+    assert "What would make the bus better?" in page.content(), "routing works in the preview"
+    press(page, "Continue")
+    assert "end of the preview" in page.content()
+
+    press(page, "Publish survey")
+    assert "Survey published" in page.content()
+    assert_accessible(page, "builder-survey-open")
+    resident = context.new_page()
+    resident.goto(f"{live_server}/surveys/getting-to-the-walk-in-centre")
+    assert "Getting to the walk-in centre" in resident.content()
+    context.close()
