@@ -41,7 +41,9 @@ class ThemeAssigner:
 
     Without coded comments each theme is a set of prototypes (the embeddings of its name plus
     description and of each example phrase); a comment's score for a theme is the mean of its
-    `top_prototypes` best similarities, mapped to a probability around `min_similarity`.
+    `top_prototypes` best similarities, mixed with its similarity to the theme's centroid by
+    `centroid_weight`, and mapped to a probability around `min_similarity`. `min_similarity`
+    was chosen on a calibration split only (see bench/quality.py).
 
     With coded comments each theme's score is the similarity to its centroid, shrunk toward the
     taxonomy prototypes by `prior_strength` pseudo-examples (few coded examples: trust the
@@ -53,10 +55,11 @@ class ThemeAssigner:
 
     def __init__(
         self,
-        min_similarity: float = 0.3,
+        min_similarity: float = 0.25,
         extra_ratio: float = 0.97,
         temperature: float = 0.05,
         top_prototypes: int = 2,
+        centroid_weight: float = 0.5,
         n_neighbors: int = 10,
         prior_strength: float = 3.0,
         vote_weight: float = 0.1,
@@ -68,6 +71,7 @@ class ThemeAssigner:
         self.extra_ratio = extra_ratio
         self.temperature = temperature
         self.top_prototypes = top_prototypes
+        self.centroid_weight = centroid_weight
         self.n_neighbors = n_neighbors
         self.prior_strength = prior_strength
         self.vote_weight = vote_weight
@@ -145,10 +149,16 @@ class ThemeAssigner:
 
     # ---- scoring -------------------------------------------------------------------------
     def _prototype_scores(self, X: np.ndarray) -> np.ndarray:
+        # Nearest prototypes alone favour themes with many example phrases (more chances of a
+        # close one); mixing in the similarity to the theme's centroid evens that out.
         sims = X @ self.proto_matrix_.T
         out = np.empty((len(X), len(self.prototypes_)), dtype=np.float32)
         for t in range(len(self.prototypes_)):
             out[:, t] = _top_mean(sims[:, self.proto_owner_ == t], self.top_prototypes)
+        if self.centroid_weight:
+            cents = _l2(np.stack([p.mean(axis=0) for p in self.prototypes_]))
+            w = self.centroid_weight
+            out = (1 - w) * out + w * (X @ cents.T)
         return out
 
     def _scores(self, X: np.ndarray, leave_one_out: bool = False) -> np.ndarray:

@@ -80,7 +80,8 @@ def test_cache_keys_include_the_model_so_models_never_share_vectors(tmp_path) ->
 def _toy_assigner(**params: float) -> ThemeAssigner:
     tax = builtin_taxonomy()
     rng = np.random.default_rng(0)
-    protos = [rng.normal(size=(2, 16)) for _ in tax.themes]
+    # The real model's 384 dimensions: in a handful, random themes sit close to any vector.
+    protos = [rng.normal(size=(2, 384)) for _ in tax.themes]
     return ThemeAssigner(**params).fit(tax, protos), protos  # type: ignore[return-value]
 
 
