@@ -57,12 +57,15 @@ def test_models_and_migrations_agree(empty_database):
     assert diff == [], f"models differ from migrations; write a migration: {diff}"
 
 
-def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(app):
+def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path, monkeypatch):
+    from engage import create_app
     from engage.extensions import db
 
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("SQLite only")
-    with db.engine.connect() as conn:
+    monkeypatch.setenv("ENGAGE_INSTANCE_PATH", str(tmp_path))
+    url = f"sqlite:///{tmp_path / 'wal.sqlite3'}"
+    migrations.upgrade(url)
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context(), db.engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
