@@ -22,8 +22,10 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install $(PIP_FLAGS) --upgrade pip
 
+# The demo runs the topic pipeline too, so it installs the topics extra (CPU torch first).
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install $(PIP_FLAGS) -e .
+	$(BIN)/pip install $(PIP_FLAGS) $(TORCH_PIN)
+	$(BIN)/pip install $(PIP_FLAGS) -e '.[topics,postgres]'
 	@rm -f $(VENV)/.installed-[0-9a-f]* && touch $@
 
 # torch first, pinned to the CPU build, so that no other package's range pulls a CUDA build.

@@ -46,13 +46,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
 
     from engage.admin.routes import bp as admin_bp
+    from engage.analysis.routes import bp as analysis_bp
     from engage.api.routes import bp as api_bp
     from engage.auth.routes import bp as auth_bp
     from engage.builder.routes import bp as builder_bp
+    from engage.imports.routes import bp as imports_bp
     from engage.insight.routes import bp as insight_bp
+    from engage.moderation.routes import bp as moderation_bp
     from engage.panel.routes import bp as panel_bp
     from engage.reports.routes import bp as reports_bp
     from engage.survey.routes import bp as survey_bp
+    from engage.yousaid.routes import bp as yousaid_bp
 
     app.register_blueprint(survey_bp)
     app.register_blueprint(panel_bp)
@@ -61,6 +65,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin_bp, url_prefix="/staff/admin")
     app.register_blueprint(insight_bp, url_prefix="/staff/insight")
     app.register_blueprint(reports_bp, url_prefix="/staff/reports")
+    app.register_blueprint(moderation_bp, url_prefix="/staff/moderation")
+    app.register_blueprint(imports_bp, url_prefix="/staff/imports")
+    app.register_blueprint(analysis_bp, url_prefix="/staff/analysis")
+    app.register_blueprint(yousaid_bp, url_prefix="/you-said-we-did")
     app.register_blueprint(api_bp, url_prefix="/api")
 
     from engage import cli

@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
 
     venv_bin = Path(sys.executable).parent
     worker = subprocess.Popen(  # noqa: S603 - our own console scripts
-        [str(venv_bin / "huey_consumer"), "engage.jobs.huey", "--workers", "1", "--quiet"],
+        [str(venv_bin / "huey_consumer"), "engage.jobs.tasks.huey", "--workers", "1", "--quiet"],
     )
     server = subprocess.Popen(  # noqa: S603
         [

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import re
+from pathlib import Path
 
 import pytest
 
@@ -78,6 +80,17 @@ ROLE_MATRIX = {
     "builder.preview_section": {Role.ENGAGEMENT, Role.ADMIN},
 }
 
+# Each area of the workspace declares its own routes in tests/roles/<area>.py: PUBLIC (a set of
+# endpoints), MATRIX (endpoint -> roles) and, optionally, make_rows() creating the rows that
+# its URLs with an id of 1 need.
+AREAS = [
+    importlib.import_module(f"tests.roles.{path.stem}")
+    for path in sorted((Path(__file__).parent / "roles").glob("[a-z]*.py"))
+]
+for _area in AREAS:
+    EXPECTED_PUBLIC |= set(getattr(_area, "PUBLIC", set()))
+    ROLE_MATRIX.update(getattr(_area, "MATRIX", {}))
+
 
 def _view(app, endpoint):
     return app.view_functions[endpoint]
@@ -145,6 +158,10 @@ def test_each_role_reaches_only_what_the_matrix_allows(app, client, auth, role):
     db.session.add_all([GpPractice(code="Z1", name="Test Surgery"), Person(ref="p-1")])
     db.session.commit()  # so that /ppgs/1 and /panel/1 exist
     create_survey()  # so that /invitations/1 exists
+    for area in AREAS:
+        if hasattr(area, "make_rows"):
+            area.make_rows()
+    db.session.commit()
     auth.login(role)
     for endpoint, url in _staff_urls(app):
         status = client.get(url).status_code

@@ -11,3 +11,8 @@ def deliver_message(message_id: int) -> None:
     from engage.services import mailer
 
     mailer.deliver(message_id)
+
+
+# The worker is started on ``engage.jobs.tasks.huey`` so that importing this module registers
+# every task; each area keeps its tasks in its own module.
+from engage.jobs import analysis_tasks, import_tasks  # noqa: E402,F401

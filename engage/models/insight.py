@@ -38,6 +38,19 @@ class Comment(Base):
     moderation_state: Mapped[str] = mapped_column(String(20), default="pending")
     hidden_reason: Mapped[str | None] = mapped_column(String(200))
     language: Mapped[str | None] = mapped_column(String(10))
+    # An English translation a team member added; analysis reads it instead of the text.
+    translation_text: Mapped[str | None] = mapped_column(Text)
+    # What the offline detector proposed, and the kinds of personal data it found.
+    proposed_redaction: Mapped[str | None] = mapped_column(Text)
+    pii_kinds: Mapped[list[str]] = mapped_column(default=list)
+    moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    moderated_at: Mapped[datetime | None]
+    import_batch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("import_batch.id", ondelete="SET NULL"), index=True
+    )
+    # Who said it, pseudonymously: counts respondents without naming them (a response id, or
+    # an imported respondent reference hashed with the batch's source).
+    respondent_key: Mapped[str | None] = mapped_column(String(80))
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     place_id: Mapped[int | None] = mapped_column(ForeignKey("place.id"), index=True)
     age_band: Mapped[str | None] = mapped_column(String(20))
@@ -46,14 +59,64 @@ class Comment(Base):
     deprivation_decile: Mapped[int | None]
 
 
+class ImportBatch(Base):
+    """One uploaded file of feedback gathered elsewhere, and how its import went.
+
+    The uploaded file is kept in the instance folder until the import finishes, so a mapping
+    can be previewed and the import streamed row by row in the background.
+    """
+
+    __tablename__ = "import_batch"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    stored_name: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    file_format: Mapped[str] = mapped_column(String(10))  # csv, xlsx
+    source: Mapped[str] = mapped_column(String(20), default="import")
+    # uploaded, mapped, running, done, failed, cancelled
+    status: Mapped[str] = mapped_column(String(20), default="uploaded")
+    mapping: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    on_error: Mapped[str] = mapped_column(String(20), default="keep_good")  # or all_or_nothing
+    total_rows: Mapped[int | None]
+    processed_rows: Mapped[int] = mapped_column(default=0)
+    imported_rows: Mapped[int] = mapped_column(default=0)
+    duplicate_rows: Mapped[int] = mapped_column(default=0)
+    error_rows: Mapped[int] = mapped_column(default=0)
+    message: Mapped[str | None] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+
+
+class ImportRowError(Base):
+    """A row the import could not take, with what a person needs to fix it."""
+
+    __tablename__ = "import_row_error"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(
+        ForeignKey("import_batch.id", ondelete="CASCADE"), index=True
+    )
+    row_number: Mapped[int]  # as a spreadsheet shows it: the header is row 1
+    column: Mapped[str | None] = mapped_column(String(120))
+    message: Mapped[str] = mapped_column(String(300))
+
+
 class Code(Base):
-    """A code in the taxonomy the team controls for manual tagging."""
+    """A code in the taxonomy the team controls for manual tagging.
+
+    A code tied to a theme is the team's coding of that theme: it feeds the topic pipeline as
+    a labelled example. Other codes (for example "urgent" or "praise") are just tags.
+    """
 
     __tablename__ = "code"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
+    theme_id: Mapped[int | None] = mapped_column(ForeignKey("theme.id", ondelete="SET NULL"))
+    retired: Mapped[bool] = mapped_column(default=False)
 
 
 class CommentCode(Base):
@@ -90,8 +153,16 @@ class AnalysisRun(Base):
     __tablename__ = "analysis_run"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # queued, running, succeeded, failed, cancelled
     status: Mapped[str] = mapped_column(String(20), default="queued", index=True)
     params: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    cancel_requested: Mapped[bool] = mapped_column(default=False)
+    # The run whose results the workspace and reports show; exactly one at a time.
+    is_current: Mapped[bool] = mapped_column(default=False)
+    heartbeat_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0)
+    # Where the fitted pipeline is saved (relative to the instance folder), for transform.
+    model_dir: Mapped[str | None] = mapped_column(String(255))
     progress: Mapped[int] = mapped_column(default=0)  # percent
     stage: Mapped[str | None] = mapped_column(String(60))
     error: Mapped[str | None] = mapped_column(Text)
@@ -148,6 +219,7 @@ class ThemeIntentionLink(Base):
     intention_id: Mapped[int] = mapped_column(ForeignKey("intention.id", ondelete="CASCADE"))
     score: Mapped[float | None]
     state: Mapped[str] = mapped_column(String(20), default="suggested")  # confirmed, rejected
+    origin: Mapped[str] = mapped_column(String(20), default="model")  # model, person
     evidence: Mapped[dict[str, Any]] = mapped_column(default=dict)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     decided_at: Mapped[datetime | None]
@@ -173,3 +245,4 @@ class YouSaidWeDid(Base):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     published_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime | None]

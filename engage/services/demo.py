@@ -27,6 +27,7 @@ from engage.models import (
     Survey,
 )
 from engage.services import audit, intentions, users
+from engage.services.comments import prepare
 from engage.services.responses import comment_for_answer
 
 DEMO_MARKER_SLUG_PREFIX = "demo-"
@@ -250,12 +251,15 @@ def _load_feedback(data: DemoData, places: dict[str, Place]) -> int:
     for n, item in enumerate(data.feedback):
         place = places.get(item.place_code) if item.place_code else None
         db.session.add(
-            Comment(
-                source=item.source,
-                source_key=f"demo:{n}",
-                original_text=item.text,
-                received_at=datetime.combine(item.received_on, time(12), tzinfo=UTC),
-                place_id=place.id if place else None,
+            prepare(
+                Comment(
+                    source=item.source,
+                    source_key=f"demo:{n}",
+                    original_text=item.text,
+                    received_at=datetime.combine(item.received_on, time(12), tzinfo=UTC),
+                    place_id=place.id if place else None,
+                    moderation_state="pending",
+                )
             )
         )
     return len(data.feedback)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -223,8 +224,11 @@ def _comments_from(response: Response, when: datetime) -> None:
         .join(Question, Answer.question_id == Question.id)
         .where(Answer.response_id == response.id, Question.kind.in_(FREE_TEXT_KINDS))
     )
+    from engage.services.comments import known_details
+
+    known = known_details(person) if response.person_id is not None else []
     for answer, question in rows:
-        comment = comment_for_answer(answer, question, response, demo, when)
+        comment = comment_for_answer(answer, question, response, demo, when, known)
         if comment is not None:
             db.session.add(comment)
 
@@ -235,25 +239,32 @@ def comment_for_answer(
     response: Response,
     demo: Demographics | None,
     when: datetime,
+    known: Iterable[str] = (),
 ) -> Comment | None:
-    """The Comment a free-text answer becomes, with the context breakdowns need."""
+    """The Comment a free-text answer becomes, pending moderation with a redaction proposed."""
     text = str(answer.value or "").strip()
     if question.kind not in FREE_TEXT_KINDS or not text:
         return None
-    return Comment(
-        source="survey",
-        source_key=f"answer:{answer.id}",  # one comment per answer, whatever retries happen
-        survey_id=response.survey_id,
-        question_id=question.id,
-        response_id=response.id,
-        original_text=text,
-        language=response.language,
-        received_at=when,
-        place_id=response.place_id,
-        age_band=demo.age_band if demo else None,
-        sex=demo.sex if demo else None,
-        ethnicity=demo.ethnicity if demo else None,
-        deprivation_decile=demo.deprivation_decile if demo else None,
+    from engage.services.comments import prepare
+
+    return prepare(
+        Comment(
+            source="survey",
+            source_key=f"answer:{answer.id}",  # one comment per answer, whatever retries happen
+            survey_id=response.survey_id,
+            question_id=question.id,
+            response_id=response.id,
+            original_text=text,
+            language=response.language,
+            received_at=when,
+            place_id=response.place_id,
+            age_band=demo.age_band if demo else None,
+            sex=demo.sex if demo else None,
+            ethnicity=demo.ethnicity if demo else None,
+            deprivation_decile=demo.deprivation_decile if demo else None,
+            moderation_state="pending",
+        ),
+        known,
     )
 
 

@@ -1,0 +1,6 @@
+"""Who may reach the analysis routes (merged into tests/test_roles.py)."""
+
+from engage.models import Role
+
+PUBLIC: set[str] = set()
+MATRIX: dict[str, set[Role]] = {}
