@@ -26,19 +26,21 @@ from engage.models.people import (
     PopulationFigure,
     PpgMembership,
 )
-from engage.models.staff import AuditEvent, Role, User
+from engage.models.staff import ApiToken, AuditEvent, Role, User
 from engage.models.surveys import (
     Answer,
     Question,
     Response,
     Section,
     Survey,
+    SurveyTranslation,
     survey_intention,
     survey_practice,
 )
 
 __all__ = [
     "AnalysisRun",
+    "ApiToken",
     "Answer",
     "AuditEvent",
     "Base",
@@ -65,6 +67,7 @@ __all__ = [
     "Role",
     "Section",
     "Survey",
+    "SurveyTranslation",
     "Theme",
     "ThemeIntentionLink",
     "Topic",

@@ -55,6 +55,11 @@ class Person(Base):
     postcode: Mapped[str | None] = mapped_column(String(10))
     place_id: Mapped[int | None] = mapped_column(ForeignKey("place.id"))
     contact_preference: Mapped[str | None] = mapped_column(String(10))
+    # Accessible Information Standard: the language to write in and any communication needs
+    # (large_print, easy_read, bsl, someone_to_help), with free text for anything else.
+    preferred_language: Mapped[str | None] = mapped_column(String(10))
+    communication_needs: Mapped[list[str]] = mapped_column(default=list)
+    communication_other: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     erased_at: Mapped[datetime | None]  # set when personal data was deleted on request
     # The "manage your details" link sent by email: only its hash is kept.

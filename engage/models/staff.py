@@ -78,3 +78,18 @@ class AuditEvent(Base):
     note: Mapped[str | None] = mapped_column(Text)
 
     user: Mapped[User | None] = relationship()
+
+
+class ApiToken(Base):
+    """A bearer token for the read-only reporting API; only its hash is kept."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]

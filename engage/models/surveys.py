@@ -128,3 +128,25 @@ class Answer(Base):
 
     response: Mapped[Response] = relationship(back_populates="answers")
     question: Mapped[Question] = relationship()
+
+
+class SurveyTranslation(Base):
+    """A survey in another language: its strings keyed as in the English original.
+
+    ``strings`` maps keys such as ``survey.title``, ``question.<id>.label``,
+    ``question.<id>.option.<value>`` to the translated text. Choice answers are stored by the
+    option's value, so results combine across languages.
+    """
+
+    __tablename__ = "survey_translation"
+    __table_args__ = (UniqueConstraint("survey_id", "language"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"), index=True)
+    language: Mapped[str] = mapped_column(String(10))
+    strings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    published: Mapped[bool] = mapped_column(default=False)
+    # A qualified translator confirmed it; until then residents see it marked as unreviewed.
+    reviewed_by: Mapped[str | None] = mapped_column(String(120))
+    reviewed_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
