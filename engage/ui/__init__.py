@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, request, url_for
+from flask import Flask, current_app, request, url_for
 from flask_login import current_user
 
 from engage.models import Role
@@ -13,7 +13,11 @@ from engage.models import Role
 NAVIGATION: list[tuple[str, str, frozenset[Role]]] = [
     ("admin.dashboard", "Dashboard", frozenset()),
     ("builder.list_surveys", "Surveys", frozenset({Role.ENGAGEMENT, Role.ADMIN})),
+    ("moderation.queue", "Moderation", frozenset({Role.ENGAGEMENT, Role.ADMIN})),
+    ("imports.list_imports", "Imports", frozenset({Role.ENGAGEMENT, Role.ADMIN})),
     ("insight.comments", "Comments", frozenset({Role.ENGAGEMENT, Role.ADMIN})),
+    ("analysis.runs", "Analysis", frozenset({Role.ENGAGEMENT, Role.ADMIN})),
+    ("analysis.themes", "Themes", frozenset({Role.ENGAGEMENT, Role.ADMIN})),
     (
         "insight.representativeness_overview",
         "Who is responding",
@@ -24,6 +28,8 @@ NAVIGATION: list[tuple[str, str, frozenset[Role]]] = [
     ("panel.invitations_overview", "Invitations", frozenset({Role.ENGAGEMENT, Role.ADMIN})),
     ("panel.outbox", "Outbox", frozenset({Role.ENGAGEMENT, Role.ADMIN})),
     ("reports.intentions", "Commissioning intentions", frozenset()),
+    ("reports.themes", "Theme reports", frozenset()),
+    ("yousaid.manage", "You said, we did", frozenset({Role.COMMISSIONER, Role.ADMIN})),
     ("admin.users", "Staff accounts", frozenset({Role.ADMIN})),
     ("admin.audit_log", "Audit log", frozenset({Role.ADMIN})),
 ]
@@ -35,7 +41,8 @@ def nav_items() -> list[dict[str, Any]]:
     role = current_user.role_enum
     items = []
     for endpoint, text, roles in NAVIGATION:
-        if roles and role not in roles:
+        # An area whose routes are not registered (yet) simply has no link.
+        if (roles and role not in roles) or endpoint not in current_app.view_functions:
             continue
         href = url_for(endpoint)
         items.append({"href": href, "text": text, "current": request.path == href})
