@@ -46,13 +46,28 @@ def database_params() -> list[Any]:
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> str:
+def postgres_url() -> Iterator[str]:
+    """A database of this test session's own on the PostgreSQL server, dropped at the end.
+
+    Its own, so that parallel test processes (xdist workers, or two people's runs) never reset
+    each other's tables.
+    """
     if not _postgres_available():
         if REQUIRE_POSTGRES:
             where = make_url(POSTGRES_URL).render_as_string(hide_password=True)
             pytest.fail(f"PostgreSQL is required (ENGAGE_REQUIRE_POSTGRES=1); {where} is down")
         pytest.skip("PostgreSQL is not running; set ENGAGE_TEST_POSTGRES_URL or start it")
-    return POSTGRES_URL
+    name = f"engage_test_{os.getpid()}"
+    server = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with server.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        server.dispose()
 
 
 def reset_postgres(url: str) -> None:

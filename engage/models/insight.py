@@ -132,6 +132,37 @@ class CommentCode(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class CodingSample(Base):
+    """A set of comments given to several coders, so that their agreement can be measured."""
+
+    __tablename__ = "coding_sample"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    comment_ids: Mapped[list[int]] = mapped_column(default=list)
+    coder_ids: Mapped[list[int]] = mapped_column(default=list)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CommentCoded(Base):
+    """A coder finished a comment: its codes (possibly none) are that person's complete coding.
+
+    Without this, "coded with nothing" and "not coded yet" look the same, and agreement and
+    the pipeline's learning would both be wrong.
+    """
+
+    __tablename__ = "comment_coded"
+    __table_args__ = (UniqueConstraint("comment_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(
+        ForeignKey("comment.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    coded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Theme(Base):
     """A stable theme in the team's taxonomy; runs' topics are matched to these."""
 

@@ -1,8 +1,8 @@
-"""API tokens, survey translations and communication needs
+"""API tokens, survey translations, communication needs and coding samples
 
 Revision ID: 0007
 Revises: 0006
-Create Date: 2026-11-24 15:22:15.489212
+Create Date: 2026-11-24 15:23:58.601667
 """
 
 from __future__ import annotations
@@ -39,6 +39,22 @@ def upgrade() -> None:
         sa.UniqueConstraint("token_hash", name=op.f("uq_api_token_token_hash")),
     )
     op.create_table(
+        "coding_sample",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=120), nullable=False),
+        sa.Column("comment_ids", sa.JSON(), nullable=False),
+        sa.Column("coder_ids", sa.JSON(), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"],
+            ["user.id"],
+            name=op.f("fk_coding_sample_created_by_id_user"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_coding_sample")),
+    )
+    op.create_table(
         "survey_translation",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("survey_id", sa.Integer(), nullable=False),
@@ -64,6 +80,32 @@ def upgrade() -> None:
             batch_op.f("ix_survey_translation_survey_id"), ["survey_id"], unique=False
         )
 
+    op.create_table(
+        "comment_coded",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("comment_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("coded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["comment_id"],
+            ["comment.id"],
+            name=op.f("fk_comment_coded_comment_id_comment"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["user.id"], name=op.f("fk_comment_coded_user_id_user"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_comment_coded")),
+        sa.UniqueConstraint(
+            "comment_id", "user_id", name=op.f("uq_comment_coded_comment_id_user_id")
+        ),
+    )
+    with op.batch_alter_table("comment_coded", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_comment_coded_comment_id"), ["comment_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_comment_coded_user_id"), ["user_id"], unique=False)
+
     with op.batch_alter_table("person", schema=None) as batch_op:
         batch_op.add_column(sa.Column("preferred_language", sa.String(length=10), nullable=True))
         batch_op.add_column(
@@ -81,9 +123,15 @@ def downgrade() -> None:
         batch_op.drop_column("communication_needs")
         batch_op.drop_column("preferred_language")
 
+    with op.batch_alter_table("comment_coded", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_comment_coded_user_id"))
+        batch_op.drop_index(batch_op.f("ix_comment_coded_comment_id"))
+
+    op.drop_table("comment_coded")
     with op.batch_alter_table("survey_translation", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_survey_translation_survey_id"))
 
     op.drop_table("survey_translation")
+    op.drop_table("coding_sample")
     op.drop_table("api_token")
     # ### end Alembic commands ###
