@@ -106,6 +106,13 @@ class EnvSettings:
             "ENGAGE_SMTP_PASSWORD": os.environ.get("ENGAGE_SMTP_PASSWORD") or None,
             "ENGAGE_MAIL_FROM": os.environ.get("ENGAGE_MAIL_FROM")
             or "engage@lancashireandsouthcumbria.icb.nhs.uk",
+            # The topic pipeline: "packaged" is the MiniLM model shipped in a pip package;
+            # "hashing" (no model) exists for tests of the run machinery, never for analysis.
+            "ENGAGE_TOPICS_EMBEDDER": os.environ.get("ENGAGE_TOPICS_EMBEDDER") or "packaged",
+            "ENGAGE_TOPICS_CACHE": os.environ.get("ENGAGE_TOPICS_CACHE")
+            or str(self.instance_path / "cache" / "topics"),
+            # A run whose worker has not been heard from for this long is taken to have died.
+            "ENGAGE_RUN_STALE_SECONDS": int(os.environ.get("ENGAGE_RUN_STALE_SECONDS") or 600),
         }
 
 
