@@ -143,3 +143,114 @@ def test_reading_a_report_changes_nothing_in_the_audit_log(app):
     reports.intention_summary(world.intention.id)
     assert db.session.query(AuditEvent).count() == before
     assert Role.VIEWER  # every staff role reads reports: see tests/roles/reports.py
+
+
+# --- the pages ------------------------------------------------------------------------------
+
+
+def _page(client, url: str) -> str:
+    response = client.get(url)
+    assert response.status_code == 200, f"{url} answered {response.status_code}"
+    return response.get_data(as_text=True)
+
+
+def _suppression_world():
+    """Waits: 40 in Blackpool, 25 in Pennine, 3 in Lancashire (hidden, and Pennine with it)."""
+    world = make_world()
+    add_comments(world, world.waits, 40, place=world.blackpool, text="Waited four hours")
+    add_comments(world, world.waits, 25, place=world.pennine)
+    add_comments(world, world.waits, 3, place=world.lancashire)
+    add_comments(world, world.food, 4, text="Cold chips")
+    return world
+
+
+def test_intention_page_shows_counts_trend_breakdowns_and_quotes(client, auth):
+    world = _suppression_world()
+    auth.login(Role.VIEWER)
+    html = _page(client, f"/staff/reports/intentions/{world.intention.id}")
+    assert "Waiting times" in html and "68" in html
+    assert 'role="img"' in html and '<title id="chart-place-title">' in html
+    assert 'id="table-place"' in html, "every chart has its numbers in a table"
+    assert "Waited four hours said [NAME]" in html
+    assert "Jane Smith" not in html, "the original text never reaches a report"
+    assert "Getting there" in html and "Not yet confirmed" in html
+    assert "Hospital food" not in html, "a rejected link is left out"
+
+
+def test_every_report_page_suppresses_small_counts_and_their_complement(client, auth):
+    world = _suppression_world()
+    auth.login(Role.COMMISSIONER)
+    for url in (
+        f"/staff/reports/intentions/{world.intention.id}",
+        f"/staff/reports/intentions/{world.intention.id}/board-paper",
+        f"/staff/reports/themes/{world.waits.id}",
+        f"/staff/reports/themes/{world.waits.id}/board-paper",
+    ):
+        html = _page(client, url)
+        table = html.split('id="table-place"')[1].split("</table>")[0]
+        assert "Blackpool" in table and ">40<" in table, url
+        assert ">3<" not in table and ">25<" not in table, f"{url} reveals a hidden cell"
+        assert table.count("fewer than 10") == 2, url
+        assert "Lancashire: fewer than 10" in html, f"{url}: the chart says it in words too"
+
+
+def test_lists_suppress_small_counts(client, auth):
+    world = _suppression_world()
+    auth.login(Role.ENGAGEMENT)
+    themes = _page(client, "/staff/reports/themes")
+    food_row = themes.split("Hospital food")[1].split("</tr>")[0]
+    assert "fewer than 10" in food_row and ">4<" not in food_row
+    intentions = _page(client, f"/staff/reports/intentions?year={world.intention.year}")
+    row = intentions.split(world.intention.title)[1].split("</tr>")[0]
+    assert ">68<" in row
+
+
+def test_a_theme_with_few_people_shows_no_quote_or_breakdown(client, auth):
+    world = _suppression_world()
+    auth.login(Role.VIEWER)
+    html = _page(client, f"/staff/reports/themes/{world.food.id}")
+    assert "Cold chips" not in html, "no quote from a group under the threshold"
+    assert "Fewer than 10 people said something" in html
+    assert 'class="engage-chart"' not in html
+
+
+def test_filters_narrow_the_page_and_are_kept_in_the_export_links(client, auth):
+    world = _suppression_world()
+    auth.login(Role.VIEWER)
+    url = f"/staff/reports/themes/{world.waits.id}?place={world.blackpool.id}&period=quarter"
+    html = _page(client, url)
+    assert "Place: Blackpool" in html
+    assert "Jan to Mar 2025" in html, "the trend is by quarter"
+    assert f"place={world.blackpool.id}" in html.split("Download CSV")[0].rsplit("href=", 1)[1]
+    bad = _page(client, f"/staff/reports/themes/{world.waits.id}?received_from-day=40")
+    assert "68" in bad, "a half-typed date is ignored, not an error page"
+
+
+def test_resident_markup_is_escaped_on_every_page(client, auth):
+    world = make_world()
+    add_comments(world, world.waits, 12, text="<script>alert(1)</script>")
+    auth.login(Role.VIEWER)
+    for url in (f"/staff/reports/themes/{world.waits.id}", "/staff/reports/intentions/1"):
+        html = _page(client, url)
+        assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)" in html, url
+
+
+def test_pages_need_no_cdn(client, auth):
+    world = _suppression_world()
+    auth.login(Role.VIEWER)
+    html = _page(client, f"/staff/reports/themes/{world.waits.id}")
+    assert 'src="http' not in html and 'href="http' not in html.split("<body")[0]
+    assert "css/reports.css" in html and "@media print" in (
+        client.get("/assets/css/reports.css").get_data(as_text=True)
+    )
+
+
+def test_a_merged_or_unknown_theme_is_not_found(client, auth):
+    world = make_world()
+    old = Theme(slug="old", name="Old", merged_into_id=world.waits.id)
+    db.session.add(old)
+    db.session.commit()
+    auth.login(Role.VIEWER)
+    assert client.get(f"/staff/reports/themes/{old.id}").status_code == 404
+    assert client.get("/staff/reports/themes/999").status_code == 404
+    assert client.get("/staff/reports/intentions/99999").status_code == 404

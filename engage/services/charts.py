@@ -1,0 +1,148 @@
+"""Accessible charts drawn on the server as SVG: bars for breakdowns, a line for trends.
+
+No JavaScript and no CDN, so they work under the strict CSP and print. Each chart has
+``role="img"``, a title and a description naming every value; pages put the same numbers in a
+table beside it. Colours are presentation attributes (the CSP forbids inline styles).
+Suppressed values are drawn as no bar (or a gap in the line) and labelled in words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from markupsafe import Markup, escape
+
+from engage.services.suppression import Cell, describe
+
+BLUE = "#005eb8"  # NHS blue
+TEXT = "#212b32"
+GREY = "#4c6272"
+GRID = "#d8dde0"
+FONT = "Frutiger W01, Arial, sans-serif"
+
+
+def _describe_cells(cells: Sequence[Cell], threshold: int, label: Callable[[str], str]) -> str:
+    return "; ".join(f"{label(c.label)}: {describe(c.value, threshold)}" for c in cells)
+
+
+def bar_chart(
+    chart_id: str,
+    title: str,
+    cells: Sequence[Cell],
+    threshold: int,
+    unit: str = "respondents",
+) -> Markup:
+    """Horizontal bars, one per category, each labelled with its value."""
+    label_width, bar_width, row, top = 220, 330, 28, 8
+    width = label_width + bar_width + 130
+    height = top * 2 + row * max(len(cells), 1)
+    largest = max((c.value or 0 for c in cells), default=0) or 1
+    description = f"{unit.capitalize()} by group. " + _describe_cells(cells, threshold, str)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="engage-chart" role="img" '
+        f'viewBox="0 0 {width} {height}" aria-labelledby="{chart_id}-title {chart_id}-desc" '
+        f'font-family="{FONT}" font-size="14">',
+        f'<title id="{chart_id}-title">{escape(title)}</title>',
+        f'<desc id="{chart_id}-desc">{escape(description)}</desc>',
+        f'<line x1="{label_width}" y1="{top}" x2="{label_width}" y2="{height - top}" '
+        f'stroke="{GREY}"/>',
+    ]
+    for i, cell in enumerate(cells):
+        y = top + i * row
+        name = cell.label if len(cell.label) <= 30 else cell.label[:29] + "…"
+        parts.append(
+            f'<text x="{label_width - 8}" y="{y + 19}" text-anchor="end" fill="{TEXT}">'
+            f"{escape(name)}</text>"
+        )
+        if cell.value is None:
+            parts.append(
+                f'<text x="{label_width + 8}" y="{y + 19}" fill="{GREY}" font-style="italic">'
+                f"{escape(describe(None, threshold))}</text>"
+            )
+            continue
+        length = round(bar_width * cell.value / largest, 1)
+        parts.append(
+            f'<rect x="{label_width}" y="{y + 4}" width="{length}" height="{row - 8}" '
+            f'fill="{BLUE}"/>'
+        )
+        parts.append(
+            f'<text x="{label_width + length + 6}" y="{y + 19}" fill="{TEXT}">'
+            f"{escape(describe(cell.value, threshold))}</text>"
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 (every text inside went through escape())
+
+
+def line_chart(
+    chart_id: str,
+    title: str,
+    cells: Sequence[Cell],
+    threshold: int,
+    label: Callable[[str], str] = str,
+    unit: str = "comments",
+) -> Markup:
+    """A trend line over periods; suppressed periods break the line and are marked below it."""
+    left, right, top, bottom = 56, 16, 16, 64
+    plot_w, plot_h = 620, 200
+    width, height = left + plot_w + right, top + plot_h + bottom
+    largest = max((c.value or 0 for c in cells), default=0) or 1
+    step = plot_w / max(len(cells) - 1, 1)
+    description = f"{unit.capitalize()} by period. " + _describe_cells(cells, threshold, label)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="engage-chart" role="img" '
+        f'viewBox="0 0 {width} {height}" aria-labelledby="{chart_id}-title {chart_id}-desc" '
+        f'font-family="{FONT}" font-size="13">',
+        f'<title id="{chart_id}-title">{escape(title)}</title>',
+        f'<desc id="{chart_id}-desc">{escape(description)}</desc>',
+    ]
+    for tick in (0, largest // 2, largest):
+        y = top + plot_h - plot_h * tick / largest
+        parts.append(
+            f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="{GRID}"/>'
+            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="{GREY}">{tick:,}</text>'
+        )
+
+    def point(i: int, value: int) -> tuple[float, float]:
+        return left + i * step, top + plot_h - plot_h * value / largest
+
+    segment: list[str] = []
+    segments: list[list[str]] = []
+    for i, cell in enumerate(cells):
+        if cell.value is None:
+            if segment:
+                segments.append(segment)
+            segment = []
+            x = left + i * step
+            parts.append(
+                f'<text x="{x:.1f}" y="{top + plot_h - 6}" text-anchor="middle" '
+                f'fill="{GREY}" font-style="italic">*</text>'
+            )
+            continue
+        x, y = point(i, cell.value)
+        segment.append(f"{x:.1f},{y:.1f}")
+        parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{BLUE}"/>')
+    if segment:
+        segments.append(segment)
+    for seg in segments:
+        if len(seg) > 1:
+            parts.append(
+                f'<polyline points="{" ".join(seg)}" fill="none" stroke="{BLUE}" stroke-width="3"/>'
+            )
+    # Label at most about twelve periods so the axis stays readable; the table has them all.
+    every = max(1, -(-len(cells) // 12))
+    for i, cell in enumerate(cells):
+        if i % every and i != len(cells) - 1:
+            continue
+        x = left + i * step
+        parts.append(
+            f'<text x="{x:.1f}" y="{top + plot_h + 18}" text-anchor="end" fill="{TEXT}" '
+            f'transform="rotate(-35 {x:.1f} {top + plot_h + 18})">'
+            f"{escape(label(cell.label))}</text>"
+        )
+    if any(c.value is None for c in cells):
+        parts.append(
+            f'<text x="{left}" y="{height - 4}" fill="{GREY}">'
+            f"* {escape(describe(None, threshold))}: not drawn</text>"
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 (every text inside went through escape())
