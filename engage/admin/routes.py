@@ -80,3 +80,6 @@ def audit_log() -> str:
         entity=entity,
         entity_types=audit_service.entity_types(),
     )
+
+# Tokens for the reporting API register on this blueprint.
+from engage.admin import tokens  # noqa: E402,F401

@@ -1,4 +1,4 @@
-"""The JSON API; for now the health and readiness probes."""
+"""The JSON API: health and readiness probes here, the reporting API in ``engage.api.v1``."""
 
 from __future__ import annotations
 
@@ -26,3 +26,7 @@ def readiness() -> tuple[Response, int]:
     """Readiness: the database answers and is migrated to the code's head."""
     report = health.readiness()
     return jsonify(report.as_dict()), 200 if report.ready else 503
+
+
+# The token-authenticated reporting API registers on this blueprint.
+from engage.api import v1  # noqa: E402,F401
