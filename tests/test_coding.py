@@ -68,9 +68,9 @@ def test_list_shows_the_redacted_text_and_searches_the_original_too(client, auth
     assert "My GP [name] was kind" in html
     assert "Okafor" not in html, "the list shows the redacted text, not the original"
     found = _shown(client, f"{COMMENTS}?q=okafor")
-    assert "1 comments match" in found and "My GP [name] was kind" in found
+    assert "1 comment matches" in found and "My GP [name] was kind" in found
     assert "Parking" not in found
-    assert "1 comments match" in _shown(client, f"{COMMENTS}?q=%5Bname%5D"), "redacted text too"
+    assert "1 comment matches" in _shown(client, f"{COMMENTS}?q=%5Bname%5D"), "redacted text too"
 
 
 def test_search_treats_percent_and_underscore_as_plain_characters(client, auth):
@@ -122,7 +122,7 @@ def test_filters_by_code_theme_place_survey_source_state_and_date(client, auth):
         "&source=healthwatch",
     ):
         html = _shown(client, f"{COMMENTS}?{query}")
-        assert "1 comments match" in html and "Target comment" in html, query
+        assert "1 comment matches" in html and "Target comment" in html, query
     assert "Target comment" not in _shown(client, f"{COMMENTS}?state=hidden")
 
 
@@ -398,7 +398,7 @@ def test_two_coders_code_a_sample_and_see_their_agreement(client, auth):
     # Y Y N Y against Y Y N N: p_o 3/4, p_e 1/2, kappa 0.5, "moderate".
     assert "4 of 4" in html
     assert "0.50" in html and "Moderate agreement" in html
-    assert "over 1 codes and 4 comments" in html
+    assert "over 1 code and 4 comments" in html
     assert f"Comment {comments[3].id}</a>: ‘Waits’ applied by Test engagement" in html
 
 

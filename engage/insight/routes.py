@@ -247,6 +247,7 @@ def sample(sample_id: int) -> str:
     item = coding.get_sample(sample_id)
     reports = coding.agreement(item)
     code_ids = {cid for r in reports for cid in r.agreement.per_code}
+    disputed = {d.comment_id for r in reports for d in r.agreement.disagreements}
     mine = (
         coding.next_in_sample(item, current_user.id) if current_user.id in item.coder_ids else None
     )
@@ -256,6 +257,7 @@ def sample(sample_id: int) -> str:
         progress=coding.progress(item),
         reports=reports,
         codes=coding.codes_by_id(code_ids),
+        texts=coding.texts_for_discussion(disputed),
         next_for_me=mine,
     )
 

@@ -118,9 +118,11 @@ class PairAgreement:
                 "Cannot be measured: for every code, both coders gave every comment the "
                 "same answer."
             )
+        codes, comments = len(self.defined), len(self.comment_ids)
         return (
             f"{band(mean).capitalize()} agreement on average (mean kappa {mean:.2f} over "
-            f"{len(self.defined)} codes and {len(self.comment_ids)} comments)."
+            f"{codes} code{'' if codes == 1 else 's'} and "
+            f"{comments} comment{'' if comments == 1 else 's'})."
         )
 
 

@@ -400,6 +400,17 @@ def agreement(sample: CodingSample) -> list[PairReport]:
     return reports
 
 
+def texts_for_discussion(comment_ids: Iterable[int]) -> dict[int, str]:
+    """What the team reads of each disputed comment: the redacted text, else the original."""
+    ids = list(set(comment_ids))
+    if not ids:
+        return {}
+    return {
+        c.id: c.redacted_text or c.original_text
+        for c in db.session.scalars(select(Comment).where(Comment.id.in_(ids)))
+    }
+
+
 def codes_by_id(code_ids: Iterable[int]) -> dict[int, Code]:
     ids = set(code_ids)
     if not ids:
