@@ -424,7 +424,8 @@ def test_agreement_is_undefined_when_both_coders_never_apply_a_code(client, auth
 @pytest.mark.usefixtures("app")
 def test_labels_for_pipeline_come_from_finished_codings_of_approved_comments():
     waits, access = _theme("waits", "Waits"), _theme("access", "Access")
-    old = _theme("old-access", "Old access", merged_into_id=access.id)
+    older = _theme("older-access", "Older access", merged_into_id=access.id)
+    old = _theme("old-access", "Old access", merged_into_id=older.id)
     code_waits, code_access, code_old = (
         _code("Waits", waits),
         _code("Access", access),
@@ -453,7 +454,7 @@ def test_labels_for_pipeline_come_from_finished_codings_of_approved_comments():
     db.session.commit()
 
     assert coding.labels_for_pipeline() == {
-        str(both.id): ["access", "waits"],  # a merged theme counts under its target
+        str(both.id): ["access", "waits"],  # merged themes count under the last target
         str(none.id): [],  # coded, and no theme applies
         str(disputed.id): ["access"],  # the most recent complete coding wins
     }

@@ -53,7 +53,7 @@ FILTER_ARGS = (
 )
 
 
-def _list_args() -> dict[str, str]:
+def _list_args() -> dict[str, Any]:
     """The filters in this request's query string, without empty values or the page."""
     return {k: v for k, v in request.args.items() if k in FILTER_ARGS and v}
 
@@ -88,8 +88,10 @@ def comments() -> str | Response:
         selected = [int(i) for i in bulk.selected.data or []]
         added = coding.bulk_tag(selected, int(bulk.apply_code.data or 0), current_user.id)
         flash(f"Tagged {added} of {len(selected)} selected comments.", "success")
-        page = request.args.get("page", type=int)
-        return redirect(url_for("insight.comments", **args, **({"page": page} if page else {})))
+        back = dict(args)
+        if request.args.get("page", type=int):
+            back["page"] = request.args.get("page", type=int)
+        return redirect(url_for("insight.comments", **back))
     form = _filter_form()
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     rows, total = comment_service.list_comments(page=page, filters=_filters(form))

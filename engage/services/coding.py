@@ -439,9 +439,12 @@ def labels_for_pipeline() -> dict[str, list[str]]:
     themes = {t.id: t for t in db.session.scalars(select(Theme))}
 
     def slug(theme_id: int) -> str:
-        theme = themes[theme_id]
-        target = themes.get(theme.merged_into_id) if theme.merged_into_id else None
-        return (target or theme).slug
+        theme, seen = themes[theme_id], {theme_id}
+        # Follow merges to the end (a theme merged into one that was merged in turn).
+        while theme.merged_into_id in themes and theme.merged_into_id not in seen:
+            seen.add(theme.merged_into_id)
+            theme = themes[theme.merged_into_id]
+        return theme.slug
 
     labels: dict[str, set[str]] = {str(cid): set() for cid in latest}
     if latest:
