@@ -25,6 +25,7 @@ def _prepare() -> None:
         migrations.upgrade(app.config["SQLALCHEMY_DATABASE_URI"])
         with audit.acting_as(audit.Actor(None, "make demo")):
             print(demo.load_demo(), flush=True)
+            print(demo.analyse_demo(lambda m: print(m, flush=True)), flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 
 from sqlalchemy import func, select
@@ -73,12 +74,72 @@ def load_demo(seed: int = 2026) -> str:
         surveys = {s.slug: _load_survey(s) for s in data.surveys}
         comments = _load_responses(data.responses, surveys, people, places)
         comments += _load_feedback(data, places)
+        db.session.flush()
+        _moderate(keep_pending=DEMO_PENDING)
         db.session.commit()
     return (
         f"Demo data loaded: {len(data.people)} people, {len(data.surveys)} surveys, "
         f"{len(data.responses)} responses, {comments} comments; "
         f"catalogue {catalogue.created + catalogue.unchanged + catalogue.updated} intentions."
     )
+
+
+# The newest comments are left for the demo's moderators; the rest were "approved as proposed".
+DEMO_PENDING = 120
+
+
+def _moderate(keep_pending: int) -> None:
+    newest = set(
+        db.session.scalars(
+            select(Comment.id)
+            .order_by(Comment.received_at.desc(), Comment.id.desc())
+            .limit(keep_pending)
+        )
+    )
+    moderator = users.get_user_by_email(DEMO_STAFF[1][0])
+    for comment in db.session.scalars(select(Comment).where(Comment.moderation_state == "pending")):
+        if comment.id in newest:
+            continue
+        comment.redacted_text = comment.proposed_redaction or comment.original_text
+        comment.moderation_state = "approved"
+        comment.moderated_at = comment.received_at
+        comment.moderated_by_id = moderator.id if moderator else None
+
+
+def analyse_demo(say: Callable[[str], None] = print) -> str:
+    """Run the first analysis of the demo comments and confirm its strongest links.
+
+    Runs in the foreground once, so the demo opens with themes and reports to look at; the
+    links confirmed here stand in for the engagement team's review and are attributed to the
+    demo engagement officer.
+    """
+    from engage.models import AnalysisRun, ThemeIntentionLink
+    from engage.services import analysis
+
+    if db.session.scalar(select(AnalysisRun.id).where(AnalysisRun.status == "succeeded")):
+        return "Demo analysis already done; nothing to do."
+    scope = analysis.Scope()
+    n = analysis.count_in_scope(scope)
+    say(f"Analysing {n} approved demo comments (a minute or two the first time) ...")
+    run = AnalysisRun(status="queued", params=scope.to_params(), comment_count=n)
+    db.session.add(run)
+    db.session.commit()
+    analysis.execute(run.id)
+    db.session.refresh(run)
+    if run.status != "succeeded":
+        return f"The demo analysis did not finish: {run.error}"
+    officer = users.get_user_by_email(DEMO_STAFF[1][0])
+    best: dict[int, ThemeIntentionLink] = {}
+    for link in db.session.scalars(select(ThemeIntentionLink)):
+        if link.score is not None and (
+            link.theme_id not in best or link.score > (best[link.theme_id].score or 0)
+        ):
+            best[link.theme_id] = link
+    for link in best.values():
+        link.state, link.decided_at = "confirmed", datetime.now(UTC)
+        link.decided_by_id = officer.id if officer else None
+    db.session.commit()
+    return f"Demo analysis done: run {run.id}, {len(best)} theme links confirmed for the demo."
 
 
 def _load_places(data: DemoData) -> dict[str, Place]:
