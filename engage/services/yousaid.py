@@ -187,16 +187,15 @@ def published_by_domain() -> list[DomainGroup]:
             )
         group.responses.append(item)
     domains: dict[tuple[str, str], DomainGroup] = {}
-    ordered = sorted(
-        by_intention.values(),
-        key=lambda g: (
-            _year_key(intentions[g.intention_id].year),
-            positions.get((intentions[g.intention_id].year, intentions[g.intention_id].domain), 0),
-            intentions[g.intention_id].position,
+    pairs = sorted(
+        ((intentions[iid], group) for iid, group in by_intention.items()),
+        key=lambda pair: (
+            _year_key(pair[0].year),
+            positions.get((pair[0].year, pair[0].domain), 0),
+            pair[0].position,
         ),
     )
-    for group in ordered:
-        intention = intentions[group.intention_id or 0]
+    for intention, group in pairs:
         key = (intention.year, intention.domain)
         domains.setdefault(key, DomainGroup(intention.domain, intention.year)).intentions.append(
             group
