@@ -1,6 +1,7 @@
 """Recall and precision of offline personal-data detection on comments with planted identifiers.
 
-    .venv/bin/python bench/pii.py [--seed 7] [--planted 1200] [--clean 400] [--show-misses 5]
+    .venv/bin/python bench/pii.py [--seed 7] [--planted 1200] [--clean 400] [--heldout 400]
+                                  [--show-misses 5]
 
 Builds, reproducibly from the seed, patient-style comments that each carry one planted
 identifier (phone, email, NHS number, postcode, date of birth, address or name) in one of
@@ -206,6 +207,38 @@ STREET_TYPES = [
     "Place",
     "Rd",
 ]
+# Held out: name phrasings and names written after the detector's name rules were last changed,
+# to check that those rules learnt how residents write names, not this bench's own clauses.
+# The detector was never tuned on these; about a third of the first names are not in the
+# shipped list, and some surnames are not in its common-surname list.
+HELDOUT_NAME_CLAUSES = [
+    ("{v} at the front desk was really helpful", "first"),
+    ("our health visitor {v} came twice", "first"),
+    ("I want to thank {v} and the team", "first"),
+    ("{v} was the only one who listened", "first"),
+    ("big thanks to {v}", "first"),
+    ("when {v} rang me it was sorted", "first"),
+    ("Dr. {v} referred me", "surname"),
+    ("please pass my thanks to {v}", "full"),
+    ("a nurse called {v} helped", "first"),
+    ("{v}, the pharmacist, sorted it", "first"),
+    ("I saw {v} on the Tuesday", "full"),
+    ("{v} (the physio) was ace", "first"),
+    ("the midwife {v} was amazing", "first"),
+    ("{v} from the district nurses came out", "full"),
+    ("could I speak to {v} again", "first"),
+    ("my neighbour {v} drove me", "first"),
+]
+HELDOUT_FIRST_NAMES = (
+    "Oluwaseun Grzegorz Saoirse Eilidh Zainab Mehmet Nasreen Ruairi Bartosz Chidi Yusuf Parveen"
+    " Ewa Malgorzata Tomasz Caoimhe Hamza Ifeoma Rajinder Barbara Susan Paul Karen Mohammed"
+    " Fatima Emily Joanne Stephen Anil Haroon"
+).split()
+HELDOUT_SURNAMES = (
+    "Entwistle Kaczmarek Adeyemi Haworth Chaudhry Fitzgerald Rawlinson Bamber Oyelaran Brennan"
+    " Clarke Shah Hughes Bibi Kaur Nowicki Forshaw Gorecki Mensah Dewhurst"
+).split()
+
 OUTWARD = [
     "PR1",
     "PR2",
@@ -334,6 +367,23 @@ def address(rng: random.Random) -> str:
 def name_value(rng: random.Random, part: str) -> str:
     first, last = rng.choice(FIRST_NAMES), rng.choice(SURNAMES)
     return {"surname": last, "first": first, "full": f"{first} {last}"}[part]
+
+
+def heldout_names(seed: int, n: int) -> list[Comment]:
+    """Comments each carrying a name in a held-out phrasing (see HELDOUT_NAME_CLAUSES)."""
+    rng = random.Random(seed + 1)  # noqa: S311 - reproducible test data, not a secret
+    out = []
+    for _ in range(n):
+        clause, part = rng.choice(HELDOUT_NAME_CLAUSES)
+        first, last = rng.choice(HELDOUT_FIRST_NAMES), rng.choice(HELDOUT_SURNAMES)
+        value = {"surname": last, "first": first, "full": f"{first} {last}"}[part]
+        carrier = rng.choice(CARRIERS)
+        if carrier.startswith("{pii}"):
+            clause = clause[0].upper() + clause[1:]
+        start = carrier.index("{pii}") + clause.index("{v}")
+        text = carrier.replace("{pii}", clause.replace("{v}", value))
+        out.append(Comment(text, (("name", start, start + len(value)),)))
+    return out
 
 
 PLANTERS: dict[str, tuple[list[str], Callable[[random.Random], str]]] = {
@@ -472,6 +522,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--planted", type=int, default=1200)
     parser.add_argument("--clean", type=int, default=400)
+    parser.add_argument("--heldout", type=int, default=400, help="held-out name comments")
     parser.add_argument("--show-misses", type=int, default=0, help="print N misses per kind")
     args = parser.parse_args()
 
@@ -509,7 +560,23 @@ def main() -> None:
         f"clean comments with any finding (false-positive rate): "
         f"{clean_with_findings}/{len(clean)} = {clean_with_findings / len(clean):.1%}"
     )
+    held = heldout_names(args.seed, args.heldout)
+    held_hits, held_misses = 0, []
+    for comment in held:
+        _kind, start, end = comment.gold[0]
+        if any(
+            f.kind == "name" and overlaps((f.start, f.end), (start, end))
+            for f in detect(comment.text)
+        ):
+            held_hits += 1
+        else:
+            held_misses.append(f"{comment.text[start:end]!r} in {comment.text!r}")
+    print(
+        f"names in held-out phrasings: {held_hits}/{len(held)} = {held_hits / len(held):.1%} recall"
+    )
     if args.show_misses:
+        for miss in held_misses[: args.show_misses]:
+            print(f"missed held-out name: {miss}")
         for kind in KINDS:
             for miss in misses[kind][: args.show_misses]:
                 print(f"missed {kind}: {miss}")

@@ -136,6 +136,42 @@ def test_names_are_found_from_titles_cues_and_the_first_name_list(text: str, red
     assert propose(text).redacted_text == redacted
 
 
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        ("I spoke to Tadhg twice", "I spoke to [name] twice"),
+        ("Huge thanks to Oisin for everything", "Huge thanks to [name] for everything"),
+        ("The nurse, Wiktoria, was great.", "The nurse, [name], was great."),
+        ("Olamide from the practice rang me back", "[name] from the practice rang me back"),
+        ("Przemek the receptionist was rude", "[name] the receptionist was rude"),
+        ("Emeka on reception sorted it", "[name] on reception sorted it"),
+        ("My therapist was Vicky Lewis and", "My therapist was [name] and"),
+    ],
+)
+def test_names_missing_from_the_list_are_found_from_the_words_around_them(
+    text: str, redacted: str
+) -> None:
+    assert propose(text).redacted_text == redacted
+
+
+@pytest.mark.parametrize(
+    "comment",
+    [
+        "Employ a doctor who listens.",
+        "Stop the surgeon giving feedback in the corridor.",
+        "Seeing my nurse was easy.",
+        "Laughs from the team made me feel at home.",
+        "The young man at St Matthews was kind.",
+        "A combination of NHS and Marie Curie nurses were amazing.",
+        "People from the practice never ring back.",
+        "I spoke to Healthwatch about it.",
+        "Thanks to Macmillan for the support.",
+    ],
+)
+def test_words_that_only_look_like_names_near_a_person_cue_are_left_alone(comment: str) -> None:
+    assert [f for f in detect(comment) if f.kind == NAME] == [], detect(comment)
+
+
 def test_the_respondents_known_details_are_redacted_case_insensitively() -> None:
     text = "JANE SMITH here, smith is my surname, jane.smith@example.com, 07700-900-123"
     proposal = propose(text, known=["Jane Smith", "Jane.Smith@Example.com", "+44 7700 900123"])

@@ -3,8 +3,9 @@
 Pure pattern matching: no model, no download, no Flask and no database, so it runs anywhere
 (in a job, a CLI or a test) and gives the same answer every time. Structured identifiers
 (phone, email, NHS number, postcode) are matched precisely; dates of birth and addresses need a
-cue; names come from titles, cue phrases, a shipped first-name list and the respondent's own
-known details. Name detection without a model is weak: a person still reviews every proposal.
+cue; names come from titles, cue phrases, the words around a person ("X on reception", "X from
+the practice"), a shipped first-name list, common surnames and the respondent's own known
+details. Name detection without a model is weak: a person still reviews every proposal.
 
     >>> propose("Ring me on 07700 900123, Dr Patel knows.").redacted_text
     'Ring me on [phone number], Dr [name] knows.'
@@ -158,18 +159,36 @@ _STRONG_CUE = re.compile(
 )
 # After these a capitalised word counts only if it is in the first-name list.
 _WEAK_CUE = re.compile(
-    r"\b(?i:called|ask\s+for|asked\s+for|spoke\s+to|speak\s+to|spoke\s+with|saw|seen\s+by"
-    r"|thanks\s+to|thank\s+you|thanks)"
+    r"\b(?i:called|saw|seen\s+by|thank\s+you|thanks)"
     rf"\s+((?:{_CAP_WORD})(?:\s+{_CAP_WORD})?)",
 )
-_ROLES = (
-    r"(?:receptionist|nurse|doctor|GP|pharmacist|physio|physiotherapist|midwife|porter"
-    r"|consultant|paramedic|health\s+visitor|surgeon|dentist|manager|practice\s+manager"
-    r"|care\s+coordinator|social\s+worker|HCA|healthcare\s+assistant|cleaner|volunteer)"
+# After these, mid-sentence, a capitalised word is a person far more often than not ("I spoke
+# to Kofi", "thanks to Ffion"): any name-like word counts, unless a place word follows it.
+_PERSON_CUE = re.compile(
+    r"\b(?i:ask(?:ed)?\s+for|spoke\s+(?:to|with)|speak\s+(?:to|with)|talked\s+to"
+    r"|thanks\s+to|thank\s+you\s+to|grateful\s+to|shout\s*out\s+to)"
+    rf"\s+((?:{_CAP_WORD})(?:\s+{_CAP_WORD})?)",
 )
+_ROLES_WORDS = (
+    r"receptionist|nurse|doctor|GP|pharmacist|physio|physiotherapist|midwife|porter"
+    r"|consultant|paramedic|health\s+visitor|surgeon|dentist|manager|practice\s+manager"
+    r"|care\s+coordinator|social\s+worker|HCA|healthcare\s+assistant|cleaner|volunteer"
+)
+_ROLES = rf"(?:{_ROLES_WORDS})"
 _NAME_THEN_ROLE = re.compile(rf"\b({_CAP_WORD})(?:,)?\s+(?:the|our|my|a)\s+{_ROLES}\b")
 _NAME_ON_DUTY = re.compile(
     rf"\b({_CAP_WORD})\s+(?:on|at|from|in)\s+(?:the\s+)?(?:reception|front\s+desk)\b"
+)
+# "X from the practice rang me back": a person acting for a service.
+_NAME_FROM_SERVICE = re.compile(
+    rf"\b({_CAP_WORD})\s+from\s+(?:the\s+|my\s+|our\s+)?(?i:practice|surgery|pharmacy|ward"
+    r"|hospital|clinic|team|GP|health\s+centre|council|district\s+nurses?|mental\s+health"
+    r"|social\s+services|hospice|physio)\b"
+)
+# "the nurse, Tadeusz, was great": a name set off by commas after a role.
+_ROLE_THEN_NAME = re.compile(
+    rf"\b(?i:the|our|my|a|lovely|kind)\s+(?i:{_ROLES_WORDS}),\s+({_CAP_WORD}(?:\s+{_CAP_WORD})?)"
+    r"(?=\s*[,.;!]|\s+(?:was|is|were|who|has|had)\b)"
 )
 _FIRST_LAST = re.compile(rf"\b({_CAP_WORD})\s+({_CAP_WORD})\b")
 _CAPITALISED = re.compile(rf"\b{_CAP_WORD}\b")
@@ -206,16 +225,63 @@ NON_NAME_WORDS = frozenset(
     Street Close Drive Way Crescent Terrace Grove Place Gardens Court Park Practitioner
     Practitioners Specialist Associate Associates Manager Lead Led Advanced Prescriber Who
     Did Was Is Had Has Told Said Gave Called Rang Saw Explained Helped Asked Came Went
+    People Person Someone Anyone Anybody Everybody Whoever Doctors Nurses Receptionists Lady
+    Ladies Man Men Woman Women Gentleman Girls Guys Chap Lads Most All Both Some Many Few
+    Another Other Others Each Every Now Even Only Still Again Once Since After Before While
+    Because Although Though Unfortunately Fortunately Sadly Luckily Eventually Finally Later
+    Sometimes Always Never Usually Often Overall Generally Apparently Obviously Actually
+    Definitely Especially Everything Nothing Something Anything Where Why How What Which
+    Healthwatch Macmillan Samaritans Mind Carers Age Citizens Advice Barnardo's Curie
+    Alzheimer's Parkinson's Diabetes Cancer Stroke Heart Kidney Dementia Physiotherapy
+    Radiology Pathology Oncology Cardiology Orthopaedics Paediatrics Haematology X-ray St Saint
+    Stop Employ Hire Get Give Tell Ask Let Make Keep Train Pay Listen Treat Help See Seeing
+    Call Phone Ring Book Send Check Bring Put Take Provide Improve Offer Allow Reduce Increase
+    Have Be Do Don't Try Contact Speak Talk Explain Inform Update Being Having Getting Waiting
     """.split()
 )
 
+
+# Common surnames in England and Wales (the national top list, with the South Asian and Polish
+# surnames common in Lancashire), less those that are everyday words or places (Wood, Green,
+# Hill, Ward, King, Nelson, Preston...). After any name-like word they make a full name, so
+# first names missing from the shipped list are still found in "Fionnuala Brown".
+COMMON_SURNAMES = frozenset(
+    """
+    Smith Jones Williams Taylor Brown Davies Evans Wilson Thomas Johnson Roberts Robinson
+    Thompson Wright Walker Edwards Hughes Lewis Harris Clarke Patel Jackson Turner Martin
+    Cooper Morris Moore Clark Lee Baker Harrison Morgan Allen James Scott Phillips Watson
+    Davis Parker Price Bennett Griffiths Mitchell Kelly Carter Richardson Bailey Collins
+    Shaw Murphy Miller Cox Richards Khan Marshall Anderson Simpson Ellis Adams Singh Begum
+    Wilkinson Foster Chapman Powell Webb Rogers Gray Mason Ali Hussain Campbell Matthews Owen
+    Palmer Holmes Barnes Lloyd Butler Russell Barker Fisher Stevens Jenkins Murray Dixon
+    Harvey Graham Pearson Ahmed Fletcher Walsh Kaur Gibson Howard Andrews Stewart Elliott
+    Reynolds Saunders Payne Ford Pearce Brooks Lawrence Cole Atkinson Bradley Spencer Gill
+    Dawson Burton O'Brien Watts Booth Perry Ryan Wells Armstrong Francis Rees Hayes Hart
+    Hudson Newman Barrett Webster Hunter Gregory Carr Lowe Marsh Riley Dunn Woods Parsons
+    Berry Reid Holland Hawkins Harding Robertson Newton Reed Kennedy Williamson Gardner Shah
+    Dean Cooke Bates Henderson Parry Burgess Walton Burns Nicholson Shepherd Ross Freeman
+    Warren Nicholls Hamilton Byrne Sutton McDonald Yates Hodgson Robson Curtis Hopkins
+    O'Connor Harper Coleman Watkins Moss McCarthy Chambers O'Neill Griffin Hardy Wheeler
+    Potter Osborne Johnston Gordon Doyle Wallace Jordan Hutchinson Rowe Burke Pritchard
+    Gilbert Willis Higgins Stevenson Stephenson Hammond Arnold Buckley Walters Hewitt Barber
+    Slater Austin Sullivan Whitehead Mann Lambert Stephens Blake Akhtar Lynch Goodwin Barton
+    Woodward Thomson Cunningham Quinn Barnett Baxter Bibi Clayton Nash Jennings Holt Kemp
+    Poole Gallagher Stokes Tucker Davidson Fowler Norman Middleton Lawson Stanley Jarvis
+    Gibbs Ferguson Hayward Carroll Douglas Dickinson Todd Barlow Peters Lucas Knowles Hartley
+    Miah Simmons Morton Morrison Norris Townsend Hancock Thornton Baldwin Burrows Briggs
+    Iqbal Mahmood Rahman Uddin Islam Chowdhury Hussein Akram Aslam Bashir Rashid Malik Sharma
+    Kumar Mistry Parmar Chauhan Nowak Kowalski Kowalska Wiśniewski Wiśniewska Wójcik
+    Kowalczyk Kamiński Kamińska Lewandowski Lewandowska Zieliński Zielińska Szymański
+    Woźniak Dąbrowski Kozłowski Mazur Krawczyk
+    """.split()
+)
 
 # A first name followed by one of these names a place, not a person ("Alexandra Road").
 _PLACE_WORDS = frozenset(
     """
     Hospital Hospice Infirmary Ward Unit Centre Center Clinic Surgery Practice Pharmacy House
     Lodge Court Road Street Lane Avenue Close Drive Way Crescent Terrace Grove Place Gardens
-    Park Medical Health Building Wing Suite Hall School College Church
+    Park Medical Health Building Wing Suite Hall School College Church Curie
     """.split()
 )
 
@@ -338,10 +404,18 @@ def _names(text: str) -> Iterator[Finding]:
     for m in _WEAK_CUE.finditer(text):
         yield from _cued_name(text, m.start(1), m.group(1), require_listed=True)
 
-    for pattern in (_NAME_THEN_ROLE, _NAME_ON_DUTY):
+    for m in _PERSON_CUE.finditer(text):
+        if _next_word(text, m.start(1) + len(m.group(1).split()[0])) not in _PLACE_WORDS:
+            yield from _cued_name(text, m.start(1), m.group(1), require_listed=False)
+
+    for m in _ROLE_THEN_NAME.finditer(text):
+        yield from _cued_name(text, m.start(1), m.group(1), require_listed=False)
+
+    # "Bronwen the receptionist", "Aleksander on reception": the words after say it is a
+    # person, so a name-like word counts even at the start of a sentence.
+    for pattern in (_NAME_THEN_ROLE, _NAME_ON_DUTY, _NAME_FROM_SERVICE):
         for m in pattern.finditer(text):
-            word = m.group(1)
-            if word in names or (_is_name_word(word) and not _sentence_start(text, m.start(1))):
+            if _person_word(text, m.start(1), m.group(1)):
                 yield _finding(NAME, text, m.start(1), m.end(1))
 
     # A listed first name followed by a capitalised surname: "Sarah Jones", "Priya Patel".
@@ -349,6 +423,12 @@ def _names(text: str) -> Iterator[Finding]:
     for m in _FIRST_LAST.finditer(text):
         first, last = m.group(1), m.group(2)
         if first in names and _is_name_word(last):
+            yield _finding(NAME, text, m.start(), m.end())
+        elif (
+            last in COMMON_SURNAMES
+            and _is_name_word(first)
+            and _next_word(text, m.end()) not in _PLACE_WORDS
+        ):
             yield _finding(NAME, text, m.start(), m.end())
 
     # A listed first name on its own, unless it is also an everyday word or part of a place
@@ -362,6 +442,19 @@ def _names(text: str) -> Iterator[Finding]:
             ):
                 continue
             yield _finding(NAME, text, m.start(), m.end())
+
+
+def _person_word(text: str, start: int, word: str) -> bool:
+    """Whether a capitalised word that the words around call a person can be a name.
+
+    At the start of a sentence a plural ("Laughs from the team") is not taken unless it is a
+    listed first name ("James").
+    """
+    if not _is_name_word(word):
+        return False
+    if word in first_names() or not _sentence_start(text, start):
+        return True
+    return not (word.endswith("s") and not word.endswith("'s"))
 
 
 def _cued_name(text: str, start: int, words: str, *, require_listed: bool) -> Iterator[Finding]:
