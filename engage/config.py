@@ -98,6 +98,8 @@ class EnvSettings:
             "WTF_CSRF_TIME_LIMIT": None,
             "RATELIMIT_STORAGE_URI": self.redis_url or "memory://",
             "RATELIMIT_LOGIN": self.ratelimit_login,
+            "ENGAGE_RATELIMIT_API": os.environ.get("ENGAGE_RATELIMIT_API")
+            or "120 per minute;5000 per day",
             "RATELIMIT_HEADERS_ENABLED": True,
             "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
             "ENGAGE_SMTP_HOST": os.environ.get("ENGAGE_SMTP_HOST") or None,

@@ -29,9 +29,10 @@ NAVIGATION: list[tuple[str, str, frozenset[Role]]] = [
     ("panel.outbox", "Outbox", frozenset({Role.ENGAGEMENT, Role.ADMIN})),
     ("reports.intentions", "Commissioning intentions", frozenset()),
     ("reports.themes", "Theme reports", frozenset()),
-    ("reports.responses", "You said, we did", frozenset({Role.COMMISSIONER, Role.ADMIN})),
+    ("reports.responses", "You said, we did", frozenset()),
     ("admin.users", "Staff accounts", frozenset({Role.ADMIN})),
     ("admin.audit_log", "Audit log", frozenset({Role.ADMIN})),
+    ("admin.api_tokens", "API tokens", frozenset({Role.ADMIN})),
 ]
 
 
