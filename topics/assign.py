@@ -66,6 +66,7 @@ class ThemeAssigner:
         abstain_below: float = 0.1,
         extra_above: float = 0.3,
         self_training: int = 1,
+        chunk_size: int = 4096,
     ) -> None:
         self.min_similarity = min_similarity
         self.extra_ratio = extra_ratio
@@ -78,6 +79,7 @@ class ThemeAssigner:
         self.abstain_below = abstain_below
         self.extra_above = extra_above
         self.self_training = self_training
+        self.chunk_size = chunk_size  # comments scored at once: bounds the n x prototypes matrix
 
     # ---- fitting -------------------------------------------------------------------------
     def fit(
@@ -126,19 +128,25 @@ class ThemeAssigner:
 
     def _self_train(self, X: np.ndarray) -> None:
         # Move each theme toward how people actually phrase it: add the centroid of the comments
-        # it confidently wins as one more prototype (the taxonomy prototypes stay).
+        # it confidently wins as one more prototype (the taxonomy prototypes stay). Scored in
+        # chunks, summing members as we go, so memory stays flat however many comments there are.
+        T, dim = len(self.prototypes_), X.shape[1]
         for _ in range(self.self_training):
-            s = self._prototype_scores(_l2(X))
-            best = s.argmax(axis=1)
-            top = s.max(axis=1)
-            confident = top >= self.min_similarity + 2 * self.temperature
-            extra: list[np.ndarray] = []
-            for t in range(len(self.prototypes_)):
-                members = X[confident & (best == t)]
-                if len(members) >= 5:
-                    extra.append(_l2(members.mean(axis=0))[None, :])
-                else:
-                    extra.append(np.zeros((0, X.shape[1]), dtype=np.float32))
+            sums = np.zeros((T, dim), dtype=np.float64)
+            counts = np.zeros(T, dtype=np.int64)
+            for start in range(0, len(X), self.chunk_size):
+                chunk = _l2(X[start : start + self.chunk_size])
+                s = self._prototype_scores(chunk)
+                best = s.argmax(axis=1)
+                confident = s.max(axis=1) >= self.min_similarity + 2 * self.temperature
+                np.add.at(sums, best[confident], chunk[confident])
+                counts += np.bincount(best[confident], minlength=T)
+            extra = [
+                _l2(sums[t] / counts[t]).astype(np.float32)[None, :]
+                if counts[t] >= 5
+                else np.zeros((0, dim), dtype=np.float32)
+                for t in range(T)
+            ]
             self.prototypes_ = [
                 np.concatenate([p, e]) for p, e in zip(self.prototypes_, extra, strict=True)
             ]
@@ -191,7 +199,20 @@ class ThemeAssigner:
         return (csim + self.vote_weight * vote).astype(np.float32)
 
     def predict(self, X: np.ndarray) -> ThemeScores:
-        X = _l2(np.asarray(X, dtype=np.float32))
+        """Score comments in chunks of `chunk_size`, so peak memory does not grow with n."""
+        X = np.asarray(X, dtype=np.float32)
+        parts = [
+            self._predict(_l2(X[start : start + self.chunk_size]))
+            for start in range(0, len(X), self.chunk_size)
+        ] or [self._predict(np.zeros((0, X.shape[1]), dtype=np.float32))]
+        return ThemeScores(
+            main=np.concatenate([p.main for p in parts]),
+            probability=np.concatenate([p.probability for p in parts]),
+            themes=[t for p in parts for t in p.themes],
+            proba=np.concatenate([p.proba for p in parts]),
+        )
+
+    def _predict(self, X: np.ndarray) -> ThemeScores:
         T = len(self.slugs_)
         if self.supervised_:
             p = _softmax(self._scores(X) / self.temperature_)

@@ -106,6 +106,30 @@ def test_coded_comments_teach_the_assigner_a_new_theme() -> None:
     assert 0.0 < scores.probability[0] <= 1.0
 
 
+def test_scoring_in_chunks_gives_the_same_themes_as_scoring_at_once() -> None:
+    # Chunking bounds memory at 50k comments; it must not change a single decision.
+    tax = builtin_taxonomy()
+    rng = np.random.default_rng(2)
+    protos = [rng.normal(size=(3, 32)) for _ in tax.themes]
+    comments = np.concatenate([p + 0.3 * rng.normal(size=p.shape) for p in protos])
+    at_once = ThemeAssigner(chunk_size=10_000).fit(tax, protos, unlabelled_vectors=comments)
+    chunked = ThemeAssigner(chunk_size=7).fit(tax, protos, unlabelled_vectors=comments)
+    np.testing.assert_allclose(chunked.proto_matrix_, at_once.proto_matrix_, atol=1e-5)
+    a, b = at_once.predict(comments), chunked.predict(comments)
+    assert (a.main >= 0).mean() > 0.9, "comments near a theme's examples are themed"
+    np.testing.assert_array_equal(a.main, b.main)
+    assert a.themes == b.themes
+    np.testing.assert_allclose(a.probability, b.probability, atol=1e-5)
+
+
+def test_embedding_many_texts_returns_one_float32_row_per_text(tmp_path) -> None:  # noqa: ANN001
+    texts = [f"comment {i % 7}" for i in range(50)]
+    out = CachedEmbedder(HashingEmbedder(), EmbeddingCache(tmp_path / "e.sqlite3")).embed(texts)
+    assert out.shape == (50, 256) and out.dtype == np.float32
+    np.testing.assert_array_equal(out[0], out[7])
+    assert not np.array_equal(out[0], out[1])
+
+
 def test_evaluate_scores_a_perfect_assignment_as_one() -> None:
     topics = {"1": 0, "2": 0, "3": 1, "4": -1}
     themes = {"1": ["a"], "2": ["a"], "3": ["b"], "4": []}

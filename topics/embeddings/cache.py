@@ -91,7 +91,12 @@ class CachedEmbedder:
             found.update({k: v for (k, _), v in zip(chunk, vectors, strict=True)})
             if progress is not None:
                 progress(min(start + self.chunk_size, len(missing)), len(missing))
-        by_text = {t: found[k] for k, t in zip(keys, unique, strict=True)}
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
-        return np.stack([by_text[t] for t in texts]).astype(np.float32, copy=False)
+        # One output array filled in place: no list of per-text copies to stack at 50k comments.
+        row = {t: found[k] for k, t in zip(keys, unique, strict=True)}
+        del found
+        out = np.empty((len(texts), len(next(iter(row.values())))), dtype=np.float32)
+        for i, t in enumerate(texts):
+            out[i] = row[t]
+        return out
