@@ -33,7 +33,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     _configure_jinja(app)
 
-    from engage import errors, extensions, security, ui
+    from engage import errors, extensions, observability, security, ui
     from engage.auth import setup_login
 
     extensions.db.init_app(app)
@@ -44,6 +44,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     ui.init_app(app)
     errors.init_app(app)
+    observability.init_app(app)
 
     from engage.admin.routes import bp as admin_bp
     from engage.analysis.routes import bp as analysis_bp

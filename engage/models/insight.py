@@ -21,6 +21,8 @@ class Comment(Base):
     """
 
     __tablename__ = "comment"
+    # Any form of the text may still hold what a resident wrote about themselves.
+    __audit_redact__ = ("proposed_redaction", "redacted_text", "translation_text")
     __table_args__ = (
         Index("ix_comment_state_received", "moderation_state", "received_at"),
         UniqueConstraint("source", "source_key"),
