@@ -25,10 +25,18 @@ def _free_port() -> int:
 def test_gunicorn_serves_the_app_on_a_migrated_sqlite_database(tmp_path: Path):
     migrations.upgrade(f"sqlite:///{tmp_path / 'engage.sqlite3'}")
     port = _free_port()
-    env = {**os.environ, "ENGAGE_INSTANCE_PATH": str(tmp_path), "ENGAGE_ENV": "demo"}
+    env = {
+        **os.environ,
+        "ENGAGE_INSTANCE_PATH": str(tmp_path),
+        "ENGAGE_ENV": "demo",
+        # The production settings file, with the machine-derived defaults narrowed for a test.
+        "ENGAGE_BIND": f"127.0.0.1:{port}",
+        "ENGAGE_WEB_WORKERS": "2",
+    }
     gunicorn = Path(sys.executable).parent / "gunicorn"
+    conf = Path(__file__).resolve().parents[1] / "gunicorn.conf.py"
     proc = subprocess.Popen(
-        [str(gunicorn), "--bind", f"127.0.0.1:{port}", "--workers", "2", "engage.wsgi:app"],
+        [str(gunicorn), "-c", str(conf), "engage.wsgi:app"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
