@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
 
 from engage.analysis.forms import (
     AddLinkForm,
@@ -38,8 +39,14 @@ SOURCE_LABELS = {
 def _run_form() -> StartRunForm:
     form = StartRunForm()
     surveys = db.session.scalars(select(Survey).order_by(Survey.title)).all()
-    form.survey.choices = [("", "All surveys"), *[(str(s.id), s.title) for s in surveys]]
-    form.source.choices = [("", "All sources"), *SOURCE_LABELS.items()]
+    form.survey.choices = [
+        SelectChoice("", "All surveys"),
+        *[SelectChoice(str(s.id), s.title) for s in surveys],
+    ]
+    form.source.choices = [
+        SelectChoice("", "All sources"),
+        *[SelectChoice(k, v) for k, v in SOURCE_LABELS.items()],
+    ]
     return form
 
 
@@ -123,8 +130,19 @@ def assign_new() -> Response:
 # --- Themes ---------------------------------------------------------------------------------
 
 
-def _theme_choices(exclude: int | None = None) -> list[tuple[int, str]]:
-    return [(t.id, t.name) for t in analysis.active_themes() if t.id != exclude]
+def _theme_choices(exclude: int | None = None) -> list[SelectChoice]:
+    return [SelectChoice(t.id, t.name) for t in analysis.active_themes() if t.id != exclude]
+
+
+def _optional_theme(empty: str, exclude: int | None = None) -> list[SelectChoice]:
+    return [
+        SelectChoice("", empty),
+        *[SelectChoice(str(c.value), c.label) for c in _theme_choices(exclude)],
+    ]
+
+
+def _ids(values: list[int]) -> list[SelectChoice]:
+    return [SelectChoice(v, str(v)) for v in values]
 
 
 @bp.route("/themes")
@@ -133,7 +151,7 @@ def themes() -> str:
     merge = MergeForm()
     merge.sources.choices = merge.target.choices = _theme_choices()
     adopt = AdoptTopicForm()
-    adopt.theme.choices = [("", "Choose a theme"), *[(str(i), n) for i, n in _theme_choices()]]
+    adopt.theme.choices = _optional_theme("Choose a theme")
     return render_template(
         "analysis/themes.html",
         cards=theme_review.theme_cards(),
@@ -217,10 +235,7 @@ def theme(theme_id: int) -> str | Response:
             return redirect(url_for("analysis.theme", theme_id=theme_id))
     comments = theme_review.theme_comments(theme_id)
     move = MoveForm()
-    move.target.choices = [
-        ("", "No theme"),
-        *[(str(i), n) for i, n in _theme_choices(exclude=theme_id)],
-    ]
+    move.target.choices = _optional_theme("No theme", exclude=theme_id)
     return render_template(
         "analysis/theme.html",
         theme=found,
@@ -243,7 +258,7 @@ def correct_comments(theme_id: int) -> Response:
     selected = request.form.getlist("comments", type=int)
     if request.form.get("action") == "split":
         form = SplitForm()
-        form.comments.choices = [(c, str(c)) for c in selected]
+        form.comments.choices = _ids(selected)
         if not form.validate_on_submit():
             flash(
                 form.name.errors[0] if form.name.errors else "Check the form and try again.",
@@ -259,8 +274,8 @@ def correct_comments(theme_id: int) -> Response:
         flash(f"New theme '{new.name}' made from the selected comments.", "success")
         return redirect(url_for("analysis.theme", theme_id=new.id))
     move = MoveForm()
-    move.comments.choices = [(c, str(c)) for c in selected]
-    move.target.choices = [("", "No theme"), *[(str(i), n) for i, n in _theme_choices()]]
+    move.comments.choices = _ids(selected)
+    move.target.choices = _optional_theme("No theme")
     if move.validate_on_submit():
         try:
             n = theme_review.move_comments(
@@ -280,7 +295,7 @@ def correct_comments(theme_id: int) -> Response:
 @roles_required(Role.ENGAGEMENT)
 def adopt_topic(topic_id: int) -> Response:
     form = AdoptTopicForm()
-    form.theme.choices = [("", "Choose a theme"), *[(str(i), n) for i, n in _theme_choices()]]
+    form.theme.choices = _optional_theme("Choose a theme")
     if not form.validate_on_submit():
         flash(form.name.errors[0] if form.name.errors else "Check the form and try again.", "error")
         return redirect(url_for("analysis.themes"))
@@ -330,7 +345,7 @@ def add_link(theme_id: int) -> Response:
     _theme_or_404(theme_id)
     form = AddLinkForm()
     form.intention.choices = [
-        (str(i), t) for _, items in theme_review.intention_choices() for i, t in items
+        SelectChoice(str(i), t) for _, items in theme_review.intention_choices() for i, t in items
     ]
     if not form.validate_on_submit():
         flash("Choose a commissioning intention to link.", "error")
