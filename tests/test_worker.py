@@ -109,3 +109,86 @@ def test_a_worker_on_redis_runs_a_queued_analysis_to_the_end(deployment):
         import redis
 
         redis.Redis.from_url(REDIS_URL).flushdb()
+
+
+def _many_comments(url: str, n: int) -> None:
+    """Enough varied comments that the fit takes seconds, long enough to be interrupted."""
+    import random
+
+    rng = random.Random(7)  # noqa: S311 - test data, not secrets
+    words = " ".join(COMMENTS).lower().split()
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO comment (source, source_key, original_text, redacted_text,"
+                " moderation_state, received_at, pii_kinds) VALUES (:s, :k, :t, :t, 'approved',"
+                " CURRENT_TIMESTAMP, '[]')"
+            ),
+            [
+                {"s": "survey", "k": f"many{i}", "t": " ".join(rng.choices(words, k=12))}
+                for i in range(n)
+            ],
+        )
+    engine.dispose()
+
+
+def test_killing_the_worker_mid_run_never_leaves_half_written_themes(deployment):
+    """Kill -9 the worker during a run: no results appear; a new worker finishes the run."""
+    import signal
+
+    url, run_id = deployment["url"], deployment["run_id"]
+    _many_comments(url, 4000)
+    env = _env(deployment)
+    consumer = Path(sys.executable).parent / "huey_consumer"
+    enqueue = f"from engage.jobs.analysis_tasks import run_analysis; run_analysis({run_id})"
+    subprocess.run([sys.executable, "-c", enqueue], env=env, check=True, timeout=120)  # noqa: S603
+    worker = subprocess.Popen(  # noqa: S603
+        [str(consumer), "engage.jobs.tasks.huey", "--workers", "1", "--quiet"], env=env
+    )
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and _status(url, run_id)[0] != "running":
+            time.sleep(0.2)
+        assert _status(url, run_id)[0] == "running", "the worker never started the run"
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=30)
+
+        engine = create_engine(url)
+        with engine.connect() as conn:
+            written = conn.execute(
+                text("SELECT count(*) FROM comment_theme WHERE run_id = :id"), {"id": run_id}
+            ).scalar()
+            topics = conn.execute(
+                text("SELECT count(*) FROM topic WHERE run_id = :id"), {"id": run_id}
+            ).scalar()
+        engine.dispose()
+        assert written == 0 and topics == 0, "a killed run left part of its results behind"
+        assert _status(url, run_id)[0] == "running"  # until its silence is noticed
+
+        # A new worker notices the silent run (stale after 0 s here) and runs it again.
+        recover = (
+            "from engage import create_app; from engage.services import analysis;"
+            " app = create_app();"
+            " app.config['ENGAGE_RUN_STALE_SECONDS'] = 0; ctx = app.app_context(); ctx.push();"
+            " print(analysis.recover_stale_runs())"
+        )
+        out = subprocess.run(  # noqa: S603
+            [sys.executable, "-c", recover], env=env, check=True, timeout=120,
+            capture_output=True, text=True,
+        )  # fmt: skip
+        assert f"[{run_id}]" in out.stdout
+        worker = subprocess.Popen(  # noqa: S603
+            [str(consumer), "engage.jobs.tasks.huey", "--workers", "1", "--quiet"], env=env
+        )
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and _status(url, run_id)[0] in ("queued", "running"):
+            time.sleep(1)
+        assert _status(url, run_id) == ("succeeded", 100)
+    finally:
+        if worker.poll() is None:
+            worker.terminate()
+            worker.wait(timeout=30)
+        import redis
+
+        redis.Redis.from_url(REDIS_URL).flushdb()
