@@ -25,6 +25,7 @@ def init_app(app: Flask) -> None:
         load_population,
         load_demo,
         check_config,
+        apply_retention,
     ):
         app.cli.add_command(command)
 
@@ -134,6 +135,17 @@ def load_demo(seed: int) -> None:
     with audit.acting_as(CLI_ACTOR):
         outcome = demo.load_demo(seed=seed)
     click.echo(outcome)
+
+
+@click.command("apply-retention")
+@click.option("--dry-run", is_flag=True, help="Say what would be deleted, delete nothing.")
+@with_appcontext
+def apply_retention(dry_run: bool) -> None:
+    """Delete personal data past its retention period (the worker does this nightly)."""
+    from engage.services import retention
+
+    with audit.acting_as(CLI_ACTOR):
+        click.echo(retention.apply(dry_run=dry_run).summary())
 
 
 @click.command("check-config")

@@ -98,6 +98,16 @@ class EnvSettings:
             "WTF_CSRF_TIME_LIMIT": None,
             "RATELIMIT_STORAGE_URI": self.redis_url or "memory://",
             "RATELIMIT_LOGIN": self.ratelimit_login,
+            # Retention periods in days (engage.services.retention).
+            **{
+                key: int(os.environ.get(key) or days)
+                for key, days in (
+                    ("ENGAGE_RETAIN_LEAVERS_DAYS", 180),
+                    ("ENGAGE_RETAIN_UNSUBMITTED_DAYS", 90),
+                    ("ENGAGE_RETAIN_OUTBOX_DAYS", 90),
+                    ("ENGAGE_RETAIN_ORIGINAL_TEXT_DAYS", 365),
+                )
+            },
             "ENGAGE_RATELIMIT_API": os.environ.get("ENGAGE_RATELIMIT_API")
             or "120 per minute;5000 per day",
             "RATELIMIT_HEADERS_ENABLED": True,
