@@ -4,11 +4,14 @@ choice between keeping the good rows and importing nothing when any row is bad."
 
 from __future__ import annotations
 
+import csv
 import io
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook
 from sqlalchemy import func, select, update
 
@@ -539,3 +542,97 @@ def test_only_the_engagement_team_and_admins_import(client, auth, role):
 def test_an_admin_can_import(client, auth):
     auth.login(Role.ADMIN)
     assert _import(client, GOOD.encode()).status == "done"
+
+
+# --- fuzzing: no server errors, nothing invalid stored ----------------------------------------
+
+cell = st.one_of(
+    st.none(),
+    st.text(max_size=40),
+    st.integers(-(10**12), 10**12),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31)),
+    st.sampled_from(["31/12/2024", "2024-02-29", "29/02/2023", "Blackpool", "e06000009", "\x00"]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    cells=st.lists(cell, max_size=6),
+    columns=st.lists(st.integers(0, 7), min_size=4, max_size=4),
+    date_format=st.sampled_from(["uk", "iso"]),
+    encoding=st.sampled_from(["utf-8", "cp1252"]),
+)
+def test_the_row_parser_never_fails_and_passes_only_valid_rows(
+    cells, columns, date_format, encoding
+):
+    mapping = imports.Mapping(
+        text=columns[0],
+        date=columns[1] if columns[1] < 6 else None,
+        date_format=date_format,
+        place=columns[2] if columns[2] < 6 else None,
+        respondent=columns[3] if columns[3] < 6 else None,
+        encoding=encoding,
+    )
+    places = imports.Places({"blackpool": (1, "Blackpool"), "e06000009": (1, "Blackpool")})
+    row = imports.parse_row(2, cells, mapping, places, ["A", "B", "C"])
+    assert all(message for _, message in row.errors)
+    if not row.errors:
+        assert row.text and row.text == row.text.strip() and len(row.text) <= 10_000
+        assert "\x00" not in row.text
+        assert row.received_at is None or row.received_at.date() <= datetime.now(UTC).date()
+        assert row.place_id in (None, 1)
+        assert len(imports.source_key("fft", row)) == 64
+
+
+def _csv_bytes(rows: list[list[str]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["Comment", "Date", "Place", "Respondent"])
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+@pytest.fixture
+def signed_in(auth):
+    """Signed in once for all of a property test's examples."""
+    return auth.login(Role.ENGAGEMENT)
+
+
+upload_bodies = st.one_of(
+    st.binary(max_size=3000),
+    st.lists(st.lists(st.one_of(st.text(max_size=30), cell.map(str)), max_size=5), max_size=8).map(
+        _csv_bytes
+    ),
+)
+
+
+def _assert_nothing_invalid_stored() -> None:
+    for comment in db.session.scalars(select(Comment)):
+        text = comment.original_text
+        assert text and text == text.strip() and "\x00" not in text, repr(text)
+        assert not any("\ud800" <= ch <= "\udfff" for ch in text), repr(text)
+        assert comment.moderation_state == "pending" and len(comment.source_key) == 64
+    for batch in db.session.scalars(select(ImportBatch)):
+        assert batch.status in ("uploaded", "mapped", "done", "failed"), batch.status
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(body=upload_bodies, filename=st.sampled_from(["f.csv", "f.xlsx", "f.txt", "f"]))
+def test_any_upload_gets_a_page_not_a_server_error_and_stores_nothing_invalid(
+    client, signed_in, body, filename
+):
+    response = _upload(client, body, filename)
+    assert response.status_code in (200, 302), response.status_code
+    if response.status_code == 302:
+        batch_id = _batch_id(response)
+        mapped = _map(client, batch_id)
+        assert mapped.status_code in (200, 302)
+        if mapped.status_code == 302:
+            assert _start(client, batch_id).status_code == 302
+            assert client.get(f"/staff/imports/{batch_id}").status_code == 200
+    _assert_nothing_invalid_stored()

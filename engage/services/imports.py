@@ -72,6 +72,17 @@ _UK_DATE = re.compile(
     r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$"
 )
 _MAX_HEADER_LENGTH = 80
+# Bytes the chosen encoding could not decode, kept as lone surrogates by "surrogateescape".
+_UNDECODED = re.compile("[\udc80-\udcff]")
+# Control characters (but tab and line breaks) and Unicode non-characters: no meaning in
+# feedback, and not allowed in a web page.
+_JUNK = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef"
+    + "".join(
+        f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(17)
+    )
+    + "]"
+)
 
 
 class ImportFileError(DomainError):
@@ -280,7 +291,7 @@ def read_header(path: Path, file_format: str, encoding: str) -> Header:
 def _header_names(cells: Sequence[Any]) -> list[str]:
     names = []
     for index, cell in enumerate(cells):
-        text = _cell_text(cell).strip()
+        text = _clean(cell)
         if (
             isinstance(cell, datetime | date)
             or len(text) > _MAX_HEADER_LENGTH
@@ -430,8 +441,12 @@ def _cell_text(cell: Any) -> str:
     return str(cell)
 
 
+def _clean(cell: Any) -> str:
+    return _JUNK.sub("", _cell_text(cell)).strip()
+
+
 def _has_content(cells: Sequence[Any]) -> bool:
-    return any(_cell_text(c).strip() for c in cells)
+    return any(_clean(c) for c in cells)
 
 
 @contextmanager
@@ -534,7 +549,7 @@ def parse_row(
                     "in Excel, save it, and upload it again",
                 )
             )
-        elif isinstance(value, str) and any("\udc80" <= ch <= "\udcff" for ch in value):
+        elif isinstance(value, str) and _UNDECODED.search(value):
             hint = "Windows-1252" if mapping.encoding == "utf-8" else "UTF-8"
             row.errors.append(
                 (
@@ -548,7 +563,7 @@ def parse_row(
     if row.errors:
         return row
 
-    text = _cell_text(cell(mapping.text)).strip()
+    text = _clean(cell(mapping.text))
     if not text:
         row.errors.append((name(mapping.text), "The comment is empty"))
     elif len(text) > MAX_TEXT_LENGTH:
@@ -563,19 +578,19 @@ def parse_row(
             row.received_at = raw if raw.tzinfo else raw.replace(tzinfo=UTC)
         elif isinstance(raw, date):
             row.received_at = datetime.combine(raw, time(), tzinfo=UTC)
-        elif _cell_text(raw).strip():
-            row.received_at = _parse_date(_cell_text(raw), mapping.date_format)
+        elif _clean(raw):
+            row.received_at = _parse_date(_clean(raw), mapping.date_format)
             if row.received_at is None:
                 example = "31/12/2024" if mapping.date_format == "uk" else "2024-12-31"
                 row.errors.append(
-                    (name(mapping.date), f"'{_cell_text(raw)[:40]}' is not a date like {example}")
+                    (name(mapping.date), f"'{_clean(raw)[:40]}' is not a date like {example}")
                 )
         if row.received_at is not None and row.received_at.date() > date.today():
             row.errors.append((name(mapping.date), "The date is in the future"))
             row.received_at = None
 
     if mapping.place is not None:
-        raw_place = _cell_text(cell(mapping.place)).strip()
+        raw_place = _clean(cell(mapping.place))
         if raw_place:
             found = places.by_key.get(_fold(raw_place))
             if found is None:
@@ -590,7 +605,7 @@ def parse_row(
                 row.place_id, row.place_name = found
 
     if mapping.respondent is not None:
-        respondent = _cell_text(cell(mapping.respondent)).strip()
+        respondent = _clean(cell(mapping.respondent))
         row.respondent = respondent or None
     return row
 
