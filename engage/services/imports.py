@@ -26,10 +26,10 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from flask import current_app
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import CursorResult, Table, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from engage.extensions import db
@@ -878,7 +878,7 @@ def _check_every_row(
 
 def _save_check_progress(batch_id: int, seen: int, bad: int, errors: list[dict[str, Any]]) -> None:
     if errors:
-        db.session.execute(ImportRowError.__table__.insert(), errors)
+        db.session.execute(insert(cast(Table, ImportRowError.__table__)), errors)
     db.session.execute(
         update(ImportBatch)
         .where(ImportBatch.id == batch_id)
@@ -970,7 +970,7 @@ def _import_chunk(
             .returning(table.c.id)
         )
         imported = len(db.session.execute(stmt, values).all())
-    moved = db.session.execute(
+    moved: CursorResult[Any] = db.session.execute(  # type: ignore[assignment]
         update(ImportBatch)
         .where(
             ImportBatch.id == batch_id,
