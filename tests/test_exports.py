@@ -13,9 +13,9 @@ from tests.reportdata import add_comments, make_world, mark_representative
 
 def _world():
     world = make_world()
-    add_comments(world, world.waits, 40, place=world.blackpool, text="Waited four hours")
+    told = add_comments(world, world.waits, 40, place=world.blackpool, text="Waited four hours")
     formula = add_comments(world, world.waits, 25, place=world.pennine, text='=HYPERLINK("x")')
-    mark_representative(world, world.waits, formula[:1])
+    mark_representative(world, world.waits, [told[0], formula[0]])
     add_comments(world, world.waits, 3, place=world.lancashire)
     add_comments(world, world.food, 4, text="Cold chips")
     return world

@@ -157,7 +157,8 @@ def _page(client, url: str) -> str:
 def _suppression_world():
     """Waits: 40 in Blackpool, 25 in Pennine, 3 in Lancashire (hidden, and Pennine with it)."""
     world = make_world()
-    add_comments(world, world.waits, 40, place=world.blackpool, text="Waited four hours")
+    told = add_comments(world, world.waits, 40, place=world.blackpool, text="Waited four hours")
+    mark_representative(world, world.waits, told[:1])
     add_comments(world, world.waits, 25, place=world.pennine)
     add_comments(world, world.waits, 3, place=world.lancashire)
     add_comments(world, world.food, 4, text="Cold chips")

@@ -20,17 +20,18 @@ What is counted:
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import String, cast, func, literal, select
+from sqlalchemy import String, case, cast, func, literal, or_, select, text, union_all
 
 from engage.extensions import db
 from engage.models import (
     Comment,
+    CommentTheme,
     Intention,
     IntentionDomain,
     Place,
@@ -225,14 +226,12 @@ def intention_summary(intention_id: int, filters: ReportFilter | None = None) ->
         .order_by(Theme.name)
     ).all()
     confirmed = {tid: name for tid, state, name in links if state == "confirmed"}
-    rows = _comment_rows(list(confirmed), filters)
-    report = _report(rows, filters, confirmed)
-    per_theme = _per_theme_comments(rows)
+    report, agg = _report(list(confirmed), filters, confirmed)
     limit = report.threshold
     themes = (
         suppress_table(
-            [(confirmed[t], per_theme.get(t, 0)) for t in confirmed],
-            len({r.comment_id for r in rows}),
+            [(confirmed[t], agg.theme_comments.get(t, 0)) for t in confirmed],
+            agg.comments,
             limit,
         )
         if not report.too_few
@@ -270,8 +269,7 @@ def theme_summary(theme_id: int, filters: ReportFilter | None = None) -> ThemeSu
     if theme.merged_into_id is not None:
         # Its comments count under the theme it was merged into; say so rather than show zero.
         raise NotFound("That theme was merged into another; its comments count there")
-    rows = _comment_rows([theme.id], filters)
-    report = _report(rows, filters, {theme.id: theme.name})
+    report, _ = _report([theme.id], filters, {theme.id: theme.name})
     links = db.session.execute(
         select(
             Intention.id,
@@ -432,17 +430,18 @@ def period_label(key: str, period: str) -> str:
 # --- how it is worked out -------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Row:
-    comment_id: int
-    theme_id: int
-    respondent: str
-    received_at: datetime
-    place_id: int | None
-    age_band: str | None
-    sex: str | None
-    ethnicity: str | None
-    deprivation_decile: int | None
+@dataclass
+class _Aggregates:
+    """The raw counts of one report, straight from one query; suppressed before anyone sees."""
+
+    comments: int = 0
+    respondents: int = 0
+    theme_comments: dict[int, int] = field(default_factory=dict)
+    theme_respondents: dict[int, int] = field(default_factory=dict)
+    months: dict[str, int] = field(default_factory=dict)  # "2025-03" -> comments
+    groups: dict[str, dict[str, int]] = field(default_factory=dict)  # dimension -> respondents
+    candidates: list[tuple[int, int, int]] = field(default_factory=list)  # comment, theme, rank
+    representative: dict[int, list[int]] = field(default_factory=dict)  # theme -> comment ids
 
 
 def _respondent() -> Any:
@@ -462,29 +461,97 @@ def _apply_filters(stmt: Any, filters: ReportFilter) -> Any:
     return stmt
 
 
-def _comment_rows(theme_ids: Sequence[int], filters: ReportFilter) -> list[_Row]:
-    """One row per (comment, theme) among ``theme_ids``, with the context breakdowns need."""
-    if not theme_ids:
-        return []
-    eff = theme_service.effective_comment_themes().subquery()
+def _month_key() -> Any:
+    if db.engine.dialect.name == "postgresql":
+        return func.to_char(Comment.received_at, "YYYY-MM")
+    return func.strftime("%Y-%m", Comment.received_at)
+
+
+def _group_value(column: Any) -> Any:
+    """A demographic column as a group name: blank and "Prefer not to say" are not known."""
+    return case(
+        (column.is_(None), literal(NOT_KNOWN)),
+        (cast(column, String).in_(("", "Prefer not to say")), literal(NOT_KNOWN)),
+        else_=cast(column, String),
+    )
+
+
+def _place_group() -> Any:
+    names = _place_names()
+    if not names:
+        return literal(NOT_KNOWN)
+    return case(names, value=Comment.place_id, else_=literal(NOT_KNOWN))
+
+
+def _scope(theme_ids: Sequence[int], filters: ReportFilter) -> Any:
+    """A CTE: one row per (comment, theme) among ``theme_ids``, with what breakdowns need."""
+    ids = list(theme_ids)
+    # Narrow by theme before working out effective themes, so the theme index does the work.
+    sources = select(Theme.id).where(or_(Theme.id.in_(ids), Theme.merged_into_id.in_(ids)))
+    eff = (
+        theme_service.effective_comment_themes()
+        .where(CommentTheme.theme_id.in_(sources))
+        .subquery()
+    )
     stmt = (
         select(
             eff.c.comment_id,
             eff.c.theme_id,
-            _respondent(),
+            _respondent().label("respondent"),
             Comment.received_at,
-            Comment.place_id,
-            Comment.age_band,
-            Comment.sex,
-            Comment.ethnicity,
-            Comment.deprivation_decile,
+            _month_key().label("month"),
+            _place_group().label("place"),
+            *(_group_value(getattr(Comment, d)).label(d) for d, _ in DIMENSIONS[1:]),
         )
         .select_from(eff)
         .join(Comment, Comment.id == eff.c.comment_id)
-        .where(eff.c.theme_id.in_(list(theme_ids)))
-        .distinct()
+        .where(eff.c.theme_id.in_(ids))
     )
-    return [_Row(*row) for row in db.session.execute(_apply_filters(stmt, filters))]
+    # No DISTINCT: every count below counts distinct values, and the sort would cost ~50 ms.
+    return _apply_filters(stmt, filters).cte("scoped")
+
+
+def _aggregate(scoped: Any, representative: set[int]) -> _Aggregates:
+    """Every count a report needs, in one round trip (the CTE is worked out once)."""
+    s = scoped.c
+    comments = func.count(func.distinct(s.comment_id))
+    people = func.count(func.distinct(s.respondent))
+    zero = literal(0)
+    parts = [
+        select(literal("total"), literal(""), comments, people),
+        select(literal("theme"), cast(s.theme_id, String), comments, people).group_by(s.theme_id),
+        select(literal("month"), s.month, comments, zero).group_by(s.month),
+        *(select(literal(d), s[d], zero, people).group_by(s[d]) for d, _ in DIMENSIONS),
+    ]
+    # Quote candidates ride along: each theme's most recent comments, and the run's
+    # representative ones that fall within this report.
+    rank = (
+        func.row_number()
+        .over(partition_by=s.theme_id, order_by=(s.received_at.desc(), s.comment_id.desc()))
+        .label("rank")
+    )
+    ranked = select(s.comment_id, s.theme_id, rank).subquery()
+    parts.append(
+        select(
+            literal("quote"), cast(ranked.c.theme_id, String), ranked.c.comment_id, ranked.c.rank
+        ).where(
+            or_(ranked.c.rank <= QUOTES_PER_THEME, ranked.c.comment_id.in_(representative or [-1]))
+        )
+    )
+    agg = _Aggregates(groups={d: {} for d, _ in DIMENSIONS})
+    for kind, key, n_comments, n_people in db.session.execute(union_all(*parts)):
+        if kind == "total":
+            agg.comments, agg.respondents = int(n_comments), int(n_people)
+        elif kind == "theme":
+            agg.theme_comments[int(key)] = int(n_comments)
+            agg.theme_respondents[int(key)] = int(n_people)
+        elif kind == "quote":
+            agg.candidates.append((int(n_comments), int(key), int(n_people)))
+        elif kind == "month":
+            agg.months[key] = int(n_comments)
+        else:
+            agg.groups[kind][key] = int(n_people)
+    return agg
 
 
 def _counts(comments: int, respondents: int, *, limit: int) -> Counts:
@@ -493,17 +560,36 @@ def _counts(comments: int, respondents: int, *, limit: int) -> Counts:
     return Counts(comments, respondents)
 
 
-def _report(rows: list[_Row], filters: ReportFilter, names: dict[int, str]) -> Report:
+def _no_jit() -> None:
+    """PostgreSQL's JIT spends ~200 ms compiling these short aggregates: more than they take."""
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("SET LOCAL jit = off"))
+
+
+def _report(
+    theme_ids: Sequence[int], filters: ReportFilter, names: dict[int, str]
+) -> tuple[Report, _Aggregates]:
     limit = threshold()
-    by_comment: dict[int, _Row] = {}
-    for row in rows:
-        by_comment.setdefault(row.comment_id, row)
-    comments = list(by_comment.values())
-    respondents = {r.respondent for r in comments}
-    counts = _counts(len(comments), len(respondents), limit=limit)
     period = filters.period if filters.period in PERIODS else "month"
+    if not theme_ids:
+        agg = _Aggregates()
+        empty = Report(
+            limit,
+            filters,
+            Counts(0, 0),
+            Trend(period, SuppressedTable([], 0)),
+            [Breakdown(d, label, SuppressedTable([], 0)) for d, label in DIMENSIONS],
+            [],
+        )
+        return empty, agg
+    _no_jit()
+    representative = _representative_ids(list(theme_ids))
+    scoped = _scope(theme_ids, filters)
+    agg = _aggregate(scoped, {c for ids in representative.values() for c in ids})
+    agg.representative = representative
+    counts = _counts(agg.comments, agg.respondents, limit=limit)
     if counts.respondents is None:
-        return Report(
+        hidden = Report(
             limit,
             filters,
             counts,
@@ -511,14 +597,16 @@ def _report(rows: list[_Row], filters: ReportFilter, names: dict[int, str]) -> R
             [Breakdown(d, label, SuppressedTable([], None)) for d, label in DIMENSIONS],
             [],
         )
-    return Report(
+        return hidden, agg
+    report = Report(
         limit,
         filters,
         counts,
-        _trend(comments, period, filters, limit),
-        _breakdowns(comments, limit),
-        _quotes(rows, names, limit),
+        _trend(agg, period, filters, limit),
+        _breakdowns(agg, limit),
+        _quotes(theme_ids, agg, names, limit),
     )
+    return report, agg
 
 
 def _report_fields(report: Report) -> dict[str, Any]:
@@ -530,13 +618,6 @@ def _report_fields(report: Report) -> dict[str, Any]:
         "breakdowns": report.breakdowns,
         "quotes": report.quotes,
     }
-
-
-def _per_theme_comments(rows: Iterable[_Row]) -> dict[int, int]:
-    counts: dict[int, int] = defaultdict(int)
-    for row in rows:
-        counts[row.theme_id] += 1
-    return counts
 
 
 def _period_key(moment: datetime, period: str) -> str:
@@ -557,17 +638,18 @@ def _period_keys(start: date, end: date, period: str) -> list[str]:
     return keys
 
 
-def _trend(comments: list[_Row], period: str, filters: ReportFilter, limit: int) -> Trend:
-    counts: dict[str, int] = defaultdict(int)
-    for row in comments:
-        counts[_period_key(row.received_at, period)] += 1
-    dates = [r.received_at.date() for r in comments]
-    if not dates:
+def _trend(agg: _Aggregates, period: str, filters: ReportFilter, limit: int) -> Trend:
+    if not agg.months:
         return Trend(period, SuppressedTable([], 0))
-    start = filters.date_from or min(dates)
-    end = filters.date_to or max(dates)
+    counts: dict[str, int] = defaultdict(int)
+    for month, n in agg.months.items():
+        year, mon = month.split("-")
+        counts[_period_key(datetime(int(year), int(mon), 1), period)] += n
+    first, last = min(agg.months), max(agg.months)
+    start = filters.date_from or date(int(first[:4]), int(first[5:]), 1)
+    end = filters.date_to or date(int(last[:4]), int(last[5:]), 1)
     keys = _period_keys(start, end, period)
-    table = suppress_table([(k, counts.get(k, 0)) for k in keys], len(comments), limit)
+    table = suppress_table([(k, counts.get(k, 0)) for k in keys], agg.comments, limit)
     return Trend(period, table)
 
 
@@ -608,49 +690,42 @@ def _category_order(dimension: str, label: str) -> tuple[int, Any]:
     return (1 if dimension == "age_band" else 0, label.lower())
 
 
-def _breakdowns(comments: list[_Row], limit: int) -> list[Breakdown]:
-    place_names = _place_names()
-    total = len({r.respondent for r in comments})
+def _breakdowns(agg: _Aggregates, limit: int) -> list[Breakdown]:
     result = []
     for dimension, label in DIMENSIONS:
-        groups: dict[str, set[str]] = defaultdict(set)
-        for row in comments:
-            if dimension == "place":
-                value = place_names.get(row.place_id) if row.place_id is not None else None
-            else:
-                raw = getattr(row, dimension)
-                value = str(raw) if raw not in (None, "", "Prefer not to say") else None
-            groups[value or NOT_KNOWN].add(row.respondent)
+        groups = agg.groups.get(dimension, {})
         ordered = sorted(groups, key=lambda k: _category_order(dimension, k))
-        table = suppress_table([(k, len(groups[k])) for k in ordered], total, limit)
+        table = suppress_table([(k, groups[k]) for k in ordered], agg.respondents, limit)
         result.append(Breakdown(dimension, label, table))
     return result
 
 
-def _quotes(rows: list[_Row], names: dict[int, str], limit: int) -> list[Quote]:
-    """Representative redacted quotes, only from themes shown with enough comments.
+def _quotes(
+    theme_ids: Sequence[int],
+    agg: _Aggregates,
+    names: dict[int, str],
+    limit: int,
+) -> list[Quote]:
+    """Representative redacted quotes, only from themes shown with enough people.
 
     A run's representative comments come first; then the most recent. Never the original text.
     """
-    per_theme: dict[int, list[_Row]] = defaultdict(list)
-    for row in rows:
-        per_theme[row.theme_id].append(row)
-    eligible = {
-        t: theme_rows
-        for t, theme_rows in per_theme.items()
-        if suppress_count(len({r.respondent for r in theme_rows}), limit) is not None
-    }
+    eligible = [
+        t for t in theme_ids if suppress_count(agg.theme_respondents.get(t, 0), limit) is not None
+    ]
     if not eligible:
         return []
-    representative = _representative_ids(list(eligible))
+    representative = agg.representative
+    candidates = [(c, t) for c, t, _ in sorted(agg.candidates, key=lambda row: row[2])]
+    in_scope: dict[int, list[int]] = defaultdict(list)
+    for cid, tid in candidates:
+        in_scope[tid].append(cid)
     chosen: list[tuple[int, int]] = []  # (comment id, theme id)
     seen: set[int] = set()
-    for theme_id, theme_rows in sorted(eligible.items(), key=lambda kv: -len(kv[1])):
-        ids = {r.comment_id for r in theme_rows}
-        ordered = [c for c in representative.get(theme_id, []) if c in ids]
-        ordered += [
-            r.comment_id for r in sorted(theme_rows, key=lambda r: r.received_at, reverse=True)
-        ]
+    for theme_id in sorted(eligible, key=lambda t: -agg.theme_comments.get(t, 0)):
+        found = set(in_scope.get(theme_id, []))
+        ordered = [c for c in representative.get(theme_id, []) if c in found]
+        ordered += in_scope.get(theme_id, [])
         taken = 0
         for cid in ordered:
             if taken >= QUOTES_PER_THEME or len(chosen) >= QUOTES_PER_REPORT * 2:
@@ -669,11 +744,9 @@ def _quotes(rows: list[_Row], names: dict[int, str], limit: int) -> list[Quote]:
     }
     quotes = []
     for cid, theme_id in chosen:
-        text, received = texts.get(cid, (None, None))
-        if text and received is not None and len(quotes) < QUOTES_PER_REPORT:
-            quotes.append(
-                Quote(cid, text, f"{received:%B %Y}", names.get(theme_id, "")),
-            )
+        quote_text, received = texts.get(cid, (None, None))
+        if quote_text and received is not None and len(quotes) < QUOTES_PER_REPORT:
+            quotes.append(Quote(cid, quote_text, f"{received:%B %Y}", names.get(theme_id, "")))
     return quotes
 
 
