@@ -41,3 +41,4 @@ class CreateUserForm(FlaskForm):
 class EditUserForm(FlaskForm):
     role = RadioField("Role", choices=ROLE_CHOICES, validators=[DataRequired("Select a role")])
     active = BooleanField("Account is active")
+    reset_two_factor = BooleanField("Turn off two-step sign-in (for a lost phone)")

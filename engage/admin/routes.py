@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response
 
 from engage.admin.forms import CreateUserForm, EditUserForm
 from engage.auth import ALL_STAFF, roles_required
+from engage.extensions import db
 from engage.models import Role
 from engage.services import audit_log as audit_service
 from engage.services import dashboard as dashboard_service
@@ -58,6 +59,9 @@ def edit_user(user_id: int) -> str | Response:
         try:
             user_service.set_role(user.id, Role(form.role.data), current_user)
             user_service.set_active(user.id, bool(form.active.data), current_user)
+            if form.reset_two_factor.data and user.totp_secret:
+                user.totp_secret, user.totp_last_step = None, None
+                db.session.commit()
         except DomainError as err:
             form.role.errors = [err.message]
         else:
@@ -80,6 +84,7 @@ def audit_log() -> str:
         entity=entity,
         entity_types=audit_service.entity_types(),
     )
+
 
 # Tokens for the reporting API register on this blueprint.
 from engage.admin import tokens  # noqa: E402,F401

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField
+from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from engage.services.passwords import MIN_PASSWORD_LENGTH
@@ -41,4 +41,18 @@ class ChangePasswordForm(FlaskForm):
             DataRequired("Confirm your new password"),
             EqualTo("new_password", "Passwords do not match"),
         ],
+    )
+
+
+class CodeForm(FlaskForm):
+    code = StringField(
+        "Security code",
+        description="The 6-digit code from your authenticator app",
+        validators=[DataRequired("Enter the 6-digit security code")],
+    )
+
+
+class DisableTwoFactorForm(FlaskForm):
+    password = PasswordField(
+        "Your password", validators=[DataRequired("Enter your password to turn this off")]
     )

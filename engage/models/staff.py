@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engage.models.base import Base, utcnow
@@ -44,6 +44,10 @@ class User(UserMixin, Base):
     last_failed_login_at: Mapped[datetime | None]
     # Bumped on password change or deactivation so that existing sessions end.
     session_version: Mapped[int] = mapped_column(default=1)
+    # Optional second factor (RFC 6238 TOTP): the shared secret, and the last time step used,
+    # so that a code seen once cannot be replayed.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
     @property
     def is_active(self) -> bool:  # type: ignore[override]

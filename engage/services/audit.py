@@ -29,6 +29,7 @@ REDACTED = "[redacted]"
 SENSITIVE_FIELDS = frozenset(
     {
         "password_hash",
+        "totp_secret",
         "original_text",
         "token_hash",
         "resume_token_hash",
