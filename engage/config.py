@@ -111,7 +111,9 @@ class EnvSettings:
             "ENGAGE_RATELIMIT_API": os.environ.get("ENGAGE_RATELIMIT_API")
             or "120 per minute;5000 per day",
             "RATELIMIT_HEADERS_ENABLED": True,
-            "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+            # Imports are the largest uploads; the request may be a little larger than the file.
+            "ENGAGE_IMPORT_MAX_BYTES": _import_max(),
+            "MAX_CONTENT_LENGTH": _import_max() + 1024 * 1024,
             "ENGAGE_SMTP_HOST": os.environ.get("ENGAGE_SMTP_HOST") or None,
             "ENGAGE_SMTP_PORT": os.environ.get("ENGAGE_SMTP_PORT") or "25",
             "ENGAGE_SMTP_USER": os.environ.get("ENGAGE_SMTP_USER") or None,
@@ -126,6 +128,10 @@ class EnvSettings:
             # A run whose worker has not been heard from for this long is taken to have died.
             "ENGAGE_RUN_STALE_SECONDS": int(os.environ.get("ENGAGE_RUN_STALE_SECONDS") or 600),
         }
+
+
+def _import_max() -> int:
+    return int(os.environ.get("ENGAGE_IMPORT_MAX_BYTES") or 20 * 1024 * 1024)
 
 
 def normalise_database_url(url: str) -> str:
