@@ -111,6 +111,8 @@ class EnvSettings:
             "ENGAGE_RATELIMIT_API": os.environ.get("ENGAGE_RATELIMIT_API")
             or "120 per minute;5000 per day",
             "RATELIMIT_HEADERS_ENABLED": True,
+            # Off only for load tests on loopback, where every client shares one address.
+            "RATELIMIT_ENABLED": os.environ.get("ENGAGE_RATELIMIT_ENABLED", "1") != "0",
             # Imports are the largest uploads; the request may be a little larger than the file.
             "ENGAGE_IMPORT_MAX_BYTES": _import_max(),
             "MAX_CONTENT_LENGTH": _import_max() + 1024 * 1024,
