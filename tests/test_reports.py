@@ -255,3 +255,31 @@ def test_a_merged_or_unknown_theme_is_not_found(client, auth):
     assert client.get(f"/staff/reports/themes/{old.id}").status_code == 404
     assert client.get("/staff/reports/themes/999").status_code == 404
     assert client.get("/staff/reports/intentions/99999").status_code == 404
+
+
+def test_the_report_cache_recounts_as_soon_as_anything_a_report_reads_changes(app):
+    from engage.models import Comment, ThemeIntentionLink
+
+    app.config["ENGAGE_REPORT_CACHE"] = True
+    reports.clear_cache()
+    world = make_world()
+    comments = add_comments(world, world.waits, 30)
+    first = reports.intention_summary(world.intention.id)
+    assert reports.intention_summary(world.intention.id) is first, "served from the cache"
+
+    add_comments(world, world.waits, 5)  # new comment themes
+    assert reports.intention_summary(world.intention.id).counts.comments == 35
+
+    hidden = db.session.get(Comment, comments[0].id)  # moderation
+    hidden.moderation_state, hidden.moderated_at = "hidden", datetime(2030, 1, 1)
+    db.session.commit()
+    assert reports.intention_summary(world.intention.id).counts.comments == 34
+
+    world.waits.name = "Waiting for treatment"  # a rename
+    db.session.commit()
+    assert reports.theme_summary(world.waits.id).name == "Waiting for treatment"
+
+    link = db.session.query(ThemeIntentionLink).filter_by(theme_id=world.waits.id).one()
+    link.state = "rejected"  # a link undone
+    db.session.commit()
+    assert reports.intention_summary(world.intention.id).linked_themes == []

@@ -19,7 +19,8 @@ What is counted:
 
 from __future__ import annotations
 
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -210,6 +211,76 @@ def threshold() -> int:
     return int(current_app.config["ENGAGE_SMALL_NUMBER_THRESHOLD"])
 
 
+# --- a cache that can never be stale ---------------------------------------------------------
+#
+# A report at 100,000 comments takes a few hundred milliseconds to count, and it is the same
+# report until something it rests on changes. So each result is kept, per process, under a key
+# that includes a fingerprint of everything a report reads: the current run, comment themes
+# added or removed, moderation, links decided, themes renamed or merged, the catalogue. Any
+# change gives a new fingerprint and so a fresh count; nothing is ever served out of date.
+
+_CACHE: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+_CACHE_SIZE = 512
+_CACHE_LOCK = threading.Lock()
+
+
+def data_fingerprint() -> tuple[Any, ...]:
+    """One round trip: aggregates that change whenever any report's numbers could."""
+    ct, c, link, th, it = CommentTheme, Comment, ThemeIntentionLink, Theme, Intention
+    row = db.session.execute(
+        select(
+            select(func.max(ct.id)).scalar_subquery(),
+            select(func.count(c.id)).where(c.moderation_state == "approved").scalar_subquery(),
+            select(func.max(c.moderated_at)).scalar_subquery(),
+            select(func.max(c.id)).scalar_subquery(),
+            select(func.count(link.id)).where(link.state == "confirmed").scalar_subquery(),
+            select(func.max(link.decided_at)).scalar_subquery(),
+            select(func.max(link.id)).scalar_subquery(),
+            select(func.count(th.id)).where(th.merged_into_id.is_not(None)).scalar_subquery(),
+            select(func.max(th.id)).scalar_subquery(),
+            select(func.count(it.id)).where(it.retired.is_(False)).scalar_subquery(),
+            select(func.count(ct.id)).scalar_subquery(),
+        )
+    ).one()
+    names = tuple(db.session.execute(select(th.id, th.name).order_by(th.id)).all())
+    return (*row, hash(names), theme_service.current_run_id(), threshold())
+
+
+def _cached(fn: Any) -> Any:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        # Off in tests by default: test databases reuse ids, so fingerprints could coincide.
+        if not current_app.config.get("ENGAGE_REPORT_CACHE", not current_app.testing):
+            return fn(*args, **kwargs)
+        key = (
+            fn.__name__,
+            str(db.engine.url),
+            args,
+            tuple(sorted(kwargs.items())),
+            data_fingerprint(),
+        )
+        with _CACHE_LOCK:
+            if key in _CACHE:
+                _CACHE.move_to_end(key)
+                hit = _CACHE[key]
+                return list(hit) if isinstance(hit, list) else hit
+        value = fn(*args, **kwargs)
+        with _CACHE_LOCK:
+            _CACHE[key] = value
+            while len(_CACHE) > _CACHE_SIZE:
+                _CACHE.popitem(last=False)
+        return value
+
+    wrapper.__name__, wrapper.__doc__ = fn.__name__, fn.__doc__
+    wrapper.uncached = fn  # type: ignore[attr-defined]
+    return wrapper
+
+
+def clear_cache() -> None:
+    with _CACHE_LOCK:
+        _CACHE.clear()
+
+
+@_cached
 def intention_summary(intention_id: int, filters: ReportFilter | None = None) -> IntentionSummary:
     """An intention's report: confirmed themes, counts, trend, breakdowns, quotes."""
     filters = filters or ReportFilter()
@@ -260,6 +331,7 @@ def intention_summary(intention_id: int, filters: ReportFilter | None = None) ->
     )
 
 
+@_cached
 def theme_summary(theme_id: int, filters: ReportFilter | None = None) -> ThemeSummary:
     """A theme's report: counts, trend, breakdowns, quotes, and the intentions it touches."""
     filters = filters or ReportFilter()
@@ -295,6 +367,7 @@ def theme_summary(theme_id: int, filters: ReportFilter | None = None) -> ThemeSu
     )
 
 
+@_cached
 def list_intentions(
     year: str | None = None, filters: ReportFilter | None = None
 ) -> list[IntentionRow]:
@@ -356,6 +429,7 @@ def intentions_by_domain(year: str, filters: ReportFilter | None = None) -> list
     return [DomainGroup(name, kinds.get(name), rows) for name, rows in grouped.items()]
 
 
+@_cached
 def list_themes(filters: ReportFilter | None = None) -> list[ThemeRow]:
     """Every theme (merged ones count under their target) with its counts, largest first."""
     filters = filters or ReportFilter()
