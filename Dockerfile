@@ -12,6 +12,7 @@ COPY engage engage
 COPY topics topics
 COPY migrations migrations
 COPY templates templates
+COPY translations translations
 COPY static static
 COPY alembic.ini gunicorn.conf.py ./
 RUN pip install '.[topics,postgres]' \

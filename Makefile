@@ -10,13 +10,14 @@ STAMP      := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-
 TEST_STAMP := $(VENV)/.installed-test-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 PIP_FLAGS  ?= --disable-pip-version-check --quiet
 
-.PHONY: demo test install install-test lint bench assets clean help
+.PHONY: demo test install install-test lint bench assets translations clean help
 
 help:
 	@echo "make demo    run the demo site on http://127.0.0.1:$(PORT) (PORT=8080 make demo to change)"
 	@echo "make test    run the whole test suite"
 	@echo "make lint    ruff and mypy"
 	@echo "make assets  refresh the vendored NHS.UK frontend assets from npm"
+	@echo "make translations  extract marked strings, update each language's .po, compile .mo"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +58,12 @@ assets:
 	cp build/nhsuk/package/dist/nhsuk/nhsuk-frontend.min.css build/nhsuk/package/dist/nhsuk/nhsuk-frontend.min.js static/
 	cp -r build/nhsuk/package/dist/nhsuk/assets/images/. static/images/
 	cp build/nhsuk/package/dist/nhsuk/assets/manifest.json static/
+
+# Residents' interface languages: the .mo files are committed (a test fails when one is stale).
+translations: $(TEST_STAMP)
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l --no-location --sort-output --project Engage -o translations/messages.pot .
+	$(BIN)/pybabel -q update -i translations/messages.pot -d translations --no-wrap --ignore-obsolete
+	$(BIN)/pybabel -q compile -d translations --statistics
 
 clean:
 	rm -rf $(VENV) instance build .pytest_cache

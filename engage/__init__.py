@@ -33,7 +33,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     _configure_jinja(app)
 
-    from engage import errors, extensions, observability, security, ui
+    from engage import errors, extensions, i18n, observability, security, ui
     from engage.auth import setup_login
 
     extensions.db.init_app(app)
@@ -43,6 +43,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     setup_login(app)
     security.init_app(app)
     ui.init_app(app)
+    i18n.init_app(app)
     errors.init_app(app)
     observability.init_app(app)
 

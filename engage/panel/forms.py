@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -25,109 +26,168 @@ from engage.services.demographics import (
     with_prefer_not,
 )
 from engage.services.demographics import FIELDS as DEMOGRAPHIC_FIELDS
+from engage.services.panel import COMMUNICATION_NEEDS
 from engage.survey.forms import POSTCODE
+
+# Stored values stay English (results combine across languages); residents read the labels
+# in their language. The strings are marked for extraction in engage.i18n.CHOICE_LABELS.
+PREFER_NOT = "Prefer not to say"
+
+
+def _translated(options: tuple[str, ...]) -> list[SelectChoice]:
+    return [SelectChoice(o, _l(o)) for o in (*options, PREFER_NOT)]
 
 
 def _postcode(_form: FlaskForm, field: StringField) -> None:
     if field.data and not POSTCODE.match(field.data.strip().upper()):
-        raise ValidationError("Enter a postcode, like BB1 1AA, or just the first part, like BB1")
+        raise ValidationError(
+            _l("Enter a postcode, like BB1 1AA, or just the first part, like BB1")
+        )
 
 
 class DemographicsMixin:
     age_band = SelectField(
-        "Age group (optional)",
-        choices=[SelectChoice("", "Choose an age group"), *with_prefer_not(AGE_BANDS)],
+        _l("Age group (optional)"),
+        choices=[
+            SelectChoice("", _l("Choose an age group")),
+            *(SelectChoice(o, o) for o in AGE_BANDS),
+            SelectChoice(PREFER_NOT, _l(PREFER_NOT)),
+        ],
         validators=[Optional()],
     )
-    sex = RadioField("Sex (optional)", choices=with_prefer_not(SEXES), validators=[Optional()])
+    sex = RadioField(_l("Sex (optional)"), choices=_translated(SEXES), validators=[Optional()])
     ethnicity = SelectField(
-        "Ethnic group (optional)",
-        choices=[SelectChoice("", "Choose an ethnic group"), *with_prefer_not(ETHNIC_GROUPS)],
+        _l("Ethnic group (optional)"),
+        choices=[SelectChoice("", _l("Choose an ethnic group")), *_translated(ETHNIC_GROUPS)],
         validators=[Optional()],
     )
     disability = RadioField(
-        "Do you consider yourself to have a disability? (optional)",
-        choices=with_prefer_not(YES_NO),
+        _l("Do you consider yourself to have a disability? (optional)"),
+        choices=_translated(YES_NO),
         validators=[Optional()],
     )
     long_term_condition = RadioField(
-        "Do you have a long-term health condition? (optional)",
-        choices=with_prefer_not(YES_NO),
+        _l("Do you have a long-term health condition? (optional)"),
+        choices=_translated(YES_NO),
         validators=[Optional()],
     )
     carer = RadioField(
-        "Do you look after or care for someone? (optional)",
-        choices=with_prefer_not(YES_NO),
+        _l("Do you look after or care for someone? (optional)"),
+        choices=_translated(YES_NO),
         validators=[Optional()],
     )
     consent_demographics = BooleanField(
-        "You can use these answers to check you are hearing from all kinds of people"
+        _l("You can use these answers to check you are hearing from all kinds of people")
     )
 
 
-class JoinPanelForm(DemographicsMixin, FlaskForm):
-    given_name = StringField(
-        "First name", validators=[InputRequired("Enter your first name"), Length(max=80)]
+def _contact_choices() -> list[SelectChoice]:
+    return [SelectChoice(c.value, _l(str(c.label))) for c in CONTACT_PREFERENCES]
+
+
+class CommunicationMixin:
+    """Accessible Information Standard: how a member needs us to communicate with them."""
+
+    preferred_language = SelectField(
+        _l("Which language would you like us to use?"),
+        description=_l(
+            "We will send invitations in this language when the survey has been translated"
+        ),
+        # Choices are set per request: each language's own name beside its name in this one.
+        validators=[Optional()],
     )
-    family_name = StringField("Last name (optional)", validators=[Optional(), Length(max=80)])
-    email = EmailField(
-        "Email address (optional)",
+    communication_needs = SelectMultipleField(
+        _l("Do you need any of these to read or answer our surveys? (optional)"),
+        description=_l("Select all that apply"),
+        choices=[SelectChoice(code, label) for code, label in COMMUNICATION_NEEDS.items()],
+        validators=[Optional()],
+    )
+    communication_other = StringField(
+        _l("Anything else that would help you (optional)"),
+        description=_l("For example, a phone call instead of a letter, or an audio version"),
         validators=[
             Optional(),
-            Email("Enter an email address in the correct format, like name@example.com"),
+            Length(max=200, message=_l("Anything else must be 200 characters or fewer")),
         ],
     )
-    phone = StringField("Phone number (optional)", validators=[Optional(), Length(max=30)])
+
+
+class JoinPanelForm(CommunicationMixin, DemographicsMixin, FlaskForm):
+    given_name = StringField(
+        _l("First name"), validators=[InputRequired(_l("Enter your first name")), Length(max=80)]
+    )
+    family_name = StringField(_l("Last name (optional)"), validators=[Optional(), Length(max=80)])
+    email = EmailField(
+        _l("Email address (optional)"),
+        validators=[
+            Optional(),
+            Email(_l("Enter an email address in the correct format, like name@example.com")),
+        ],
+    )
+    phone = StringField(_l("Phone number (optional)"), validators=[Optional(), Length(max=30)])
     contact_preference = RadioField(
-        "How should we contact you?",
-        choices=CONTACT_PREFERENCES,
-        validators=[InputRequired("Select how we should contact you")],
+        _l("How should we contact you?"),
+        choices=_contact_choices(),
+        validators=[InputRequired(_l("Select how we should contact you"))],
     )
-    place = SelectField("Where do you live?", validators=[InputRequired("Select where you live")])
-    postcode = StringField("Postcode (optional)", validators=[Optional(), _postcode])
+    place = SelectField(
+        _l("Where do you live?"), validators=[InputRequired(_l("Select where you live"))]
+    )
+    postcode = StringField(_l("Postcode (optional)"), validators=[Optional(), _postcode])
     consent_panel = BooleanField(
-        "I agree to join the Citizens' Panel and for my details to be used as the privacy "
-        "notice describes",
-        validators=[InputRequired("You need to agree to join the Citizens' Panel")],
+        _l(
+            "I agree to join the Citizens' Panel and for my details to be used as the privacy "
+            "notice describes"
+        ),
+        validators=[InputRequired(_l("You need to agree to join the Citizens' Panel"))],
     )
-    website = StringField("Leave this field empty")
+    website = StringField(_l("Leave this field empty"))
 
     def validate(self, extra_validators: Any = None) -> bool:
         ok = super().validate(extra_validators)
         # The contact detail needed depends on the chosen way of contact.
         if self.contact_preference.data == "email" and not self.email.data:
-            self.email.errors = ["Enter your email address, or choose another way to contact you"]
+            self.email.errors = [
+                _l("Enter your email address, or choose another way to contact you")
+            ]
             ok = False
         if self.contact_preference.data in ("text", "phone") and not self.phone.data:
-            self.phone.errors = ["Enter your phone number, or choose another way to contact you"]
+            self.phone.errors = [
+                _l("Enter your phone number, or choose another way to contact you")
+            ]
             ok = False
         answered = any(getattr(self, key).data for key in DEMOGRAPHIC_FIELDS)
         if answered and not self.consent_demographics.data:
             # Special-category answers are kept only with this consent: never drop them silently.
             self.consent_demographics.errors = [
-                "Tick the box if we can use your answers about you, or leave those questions blank"
+                _l(
+                    "Tick the box if we can use your answers about you, or leave those "
+                    "questions blank"
+                )
             ]
             ok = False
         return ok
 
 
-class ProfileForm(DemographicsMixin, FlaskForm):
+class ProfileForm(CommunicationMixin, DemographicsMixin, FlaskForm):
     # Unticking consent here withdraws it, and the answers about the person are deleted.
-    phone = StringField("Phone number (optional)", validators=[Optional(), Length(max=30)])
+    phone = StringField(_l("Phone number (optional)"), validators=[Optional(), Length(max=30)])
     contact_preference = RadioField(
-        "How should we contact you?",
-        choices=CONTACT_PREFERENCES,
-        validators=[InputRequired("Select how we should contact you")],
+        _l("How should we contact you?"),
+        choices=_contact_choices(),
+        validators=[InputRequired(_l("Select how we should contact you"))],
     )
-    place = SelectField("Where do you live?", validators=[InputRequired("Select where you live")])
+    place = SelectField(
+        _l("Where do you live?"), validators=[InputRequired(_l("Select where you live"))]
+    )
 
 
 class RequestLinkForm(FlaskForm):
     email = EmailField(
-        "Email address",
+        _l("Email address"),
         validators=[
-            InputRequired("Enter the email address you joined with"),
-            Email("Enter an email address in the correct format, like name@example.com"),
+            InputRequired(_l("Enter the email address you joined with")),
+            Email(_l("Enter an email address in the correct format, like name@example.com")),
         ],
     )
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
+from engage import i18n
 from engage.auth import public, roles_required
 from engage.extensions import db, limiter
 from engage.models import Person, Role
@@ -29,10 +31,34 @@ SOMEWHERE_ELSE = "elsewhere"
 
 def _place_choices() -> list[SelectChoice]:
     return [
-        SelectChoice("", "Choose where you live"),
+        SelectChoice("", _("Choose where you live")),
         *(SelectChoice(str(p.id), p.name) for p in panel.places_to_choose()),
-        SelectChoice(SOMEWHERE_ELSE, "Somewhere else"),
+        SelectChoice(SOMEWHERE_ELSE, _("Somewhere else")),
     ]
+
+
+def _language_choices() -> list[SelectChoice]:
+    """Each language by its own name, then its name in the page's language where they differ."""
+    choices = []
+    for code, (own_name, name) in panel.PREFERRED_LANGUAGES.items():
+        shown = str(name)
+        label = own_name if shown == own_name else f"{own_name} ({shown})"
+        choices.append(SelectChoice(code, label))
+    return choices
+
+
+def _communication(form: Any) -> panel.CommunicationNeeds:
+    return panel.CommunicationNeeds(
+        preferred_language=form.preferred_language.data or None,
+        needs=tuple(form.communication_needs.data or ()),
+        other=form.communication_other.data or None,
+    )
+
+
+def _resident_form(form: Any) -> Any:
+    form.place.choices = _place_choices()
+    form.preferred_language.choices = _language_choices()
+    return form
 
 
 def _place_id(value: str | None) -> int | None:
@@ -47,8 +73,9 @@ def _demographics(form: Any) -> dict[str, str | None]:
 @limiter.limit("20 per hour", methods=["POST"])
 @public
 def join() -> str | Response:
-    form = JoinPanelForm()
-    form.place.choices = _place_choices()
+    form = _resident_form(JoinPanelForm())
+    if request.method == "GET":
+        form.preferred_language.data = i18n.current_language()
     if form.validate_on_submit():
         if not form.website.data:
             panel.join(
@@ -62,6 +89,7 @@ def join() -> str | Response:
                     contact_preference=form.contact_preference.data or "email",
                     demographics=_demographics(form),
                     consent_to_demographics=bool(form.consent_demographics.data),
+                    communication=_communication(form),
                 )
             )
         return redirect(url_for("panel.joined"))
@@ -96,9 +124,12 @@ def _person(token: str) -> Person:
 @public
 def profile(token: str) -> str | Response:
     person = _person(token)
-    form = ProfileForm()
-    form.place.choices = _place_choices()
+    i18n.remember_person_language(person.preferred_language)
+    form = _resident_form(ProfileForm())
     if request.method == "GET":
+        form.preferred_language.data = person.preferred_language or "en"
+        form.communication_needs.data = list(person.communication_needs or [])
+        form.communication_other.data = person.communication_other
         form.contact_preference.data = person.contact_preference
         form.phone.data = person.phone
         form.place.data = str(person.place_id) if person.place_id else SOMEWHERE_ELSE
@@ -114,8 +145,9 @@ def profile(token: str) -> str | Response:
             _place_id(form.place.data),
             _demographics(form),
             bool(form.consent_demographics.data),
+            _communication(form),
         )
-        flash("Your details have been updated.", "success")
+        flash(_("Your details have been updated."), "success")
         return redirect(url_for("panel.profile", token=token))
     return render_template(
         "panel/profile.html", form=form, person=person, token=token, member=panel.membership(person)
@@ -130,7 +162,8 @@ def leave(token: str) -> str | Response:
     if form.validate_on_submit():
         panel.leave_panel(person)
         flash(
-            "You have left the Citizens' Panel. We will not invite you to surveys again.", "success"
+            _("You have left the Citizens' Panel. We will not invite you to surveys again."),
+            "success",
         )
         return redirect(url_for("panel.profile", token=token))
     return render_template("panel/leave.html", form=form, token=token)

@@ -67,7 +67,8 @@ def _hash(token: str) -> str:
 
 def segment_people(segment: Segment) -> list[Person]:
     """Current members matching the segment; erased people and leavers are never included."""
-    stmt = select(Person).where(Person.erased_at.is_(None))
+    # Distinct ids, not rows: PostgreSQL cannot compare Person's JSON columns for DISTINCT.
+    stmt = select(Person.id).where(Person.erased_at.is_(None))
     if segment.audience == "ppg":
         stmt = stmt.join(PpgMembership, PpgMembership.person_id == Person.id).where(
             PpgMembership.left_on.is_(None)
@@ -88,7 +89,8 @@ def segment_people(segment: Segment) -> list[Person]:
             stmt = stmt.where(Demographics.sex.in_(segment.sexes))
         if segment.ethnicities:
             stmt = stmt.where(Demographics.ethnicity.in_(segment.ethnicities))
-    return list(db.session.scalars(stmt.distinct().order_by(Person.id)))
+    ids = stmt.distinct().scalar_subquery()
+    return list(db.session.scalars(select(Person).where(Person.id.in_(ids)).order_by(Person.id)))
 
 
 def _place_and_children(place_id: int) -> list[int]:

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import url_for
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from engage.extensions import db
@@ -34,6 +35,47 @@ from engage.services.errors import DomainError, NotFound
 PRIVACY_NOTICE_VERSION = "1.0"
 PROFILE_LINK_LIFETIME = timedelta(days=30)
 
+# Accessible Information Standard needs a member can record (value -> label residents read).
+COMMUNICATION_NEEDS: dict[str, Any] = {
+    "large_print": _l("Large print"),
+    "easy_read": _l("Easy read"),
+    "bsl": _l("A British Sign Language (BSL) interpreter"),
+    "someone_to_help": _l("Someone to help me read or answer"),
+}
+# Languages a member may ask us to write in: the interface's, and the community languages that
+# surveys are most often translated into here. Each is named in its own script (an endonym).
+PREFERRED_LANGUAGES: dict[str, tuple[str, Any]] = {
+    "en": ("English", _l("English")),
+    "pl": ("Polski", _l("Polish")),
+    "ur": ("اردو", _l("Urdu")),
+    "pa": ("ਪੰਜਾਬੀ", _l("Punjabi")),
+    "gu": ("ગુજરાતી", _l("Gujarati")),
+    "bn": ("বাংলা", _l("Bengali")),
+}
+
+
+@dataclass(frozen=True)
+class CommunicationNeeds:
+    """How a member needs us to communicate: a language and any of COMMUNICATION_NEEDS."""
+
+    preferred_language: str | None = None
+    needs: tuple[str, ...] = ()
+    other: str | None = None
+
+    def __post_init__(self) -> None:
+        unknown = set(self.needs) - set(COMMUNICATION_NEEDS)
+        if unknown:
+            raise DomainError(f"Unknown communication needs: {', '.join(sorted(unknown))}")
+        if self.preferred_language and self.preferred_language not in PREFERRED_LANGUAGES:
+            raise DomainError(f"Unknown language: {self.preferred_language}")
+
+
+def record_communication_needs(person: Person, needs: CommunicationNeeds) -> None:
+    """Set (without committing) the member's language and needs, in a stable order."""
+    person.preferred_language = needs.preferred_language or None
+    person.communication_needs = [n for n in COMMUNICATION_NEEDS if n in needs.needs]
+    person.communication_other = (needs.other or "").strip() or None
+
 
 @dataclass
 class Joining:
@@ -46,6 +88,7 @@ class Joining:
     contact_preference: str
     demographics: dict[str, str | None]
     consent_to_demographics: bool
+    communication: CommunicationNeeds | None = None
 
 
 def _hash(token: str) -> str:
@@ -89,6 +132,8 @@ def join(details: Joining) -> Person:
         place_id=details.place_id,
         contact_preference=details.contact_preference,
     )
+    if details.communication is not None:
+        record_communication_needs(person, details.communication)
     now = utcnow()
     person.consents.append(
         Consent(purpose="panel_membership", notice_version=PRIVACY_NOTICE_VERSION, given_at=now)
@@ -170,8 +215,11 @@ def update_details(
     place_id: int | None,
     demographics: dict[str, Any],
     consent_to_demographics: bool,
+    communication: CommunicationNeeds | None = None,
 ) -> None:
     person.contact_preference = contact_preference
+    if communication is not None:
+        record_communication_needs(person, communication)
     person.phone = phone
     person.place_id = place_id
     active = _active_consent(person, "demographics")
@@ -226,6 +274,8 @@ def erase(person_id: int) -> None:
     person.demographics = None
     person.given_name = person.family_name = person.email = person.phone = None
     person.postcode = None
+    person.preferred_language = person.communication_other = None
+    person.communication_needs = []
     person.profile_token_hash = None
     person.erased_at = now
     db.session.execute(

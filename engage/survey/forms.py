@@ -6,6 +6,9 @@ import re
 from datetime import date
 from typing import Any
 
+from flask_babel import format_number
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field, RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -57,28 +60,50 @@ class DatePartsField(Field):
             return
         missing = [k for k in self.parts if not self.parts[k]]
         if missing:
-            raise StopValidation(f"Date must include a {' and '.join(missing)}")
+            raise StopValidation(_date_missing(missing))
         if not all(v.isdigit() for v in self.parts.values()) or len(self.parts["year"]) != 4:
-            raise StopValidation("Date must be a real date, like 27 3 2025")
+            raise StopValidation(_("Date must be a real date, like 27 3 2025"))
         try:
             self.data = date(
                 int(self.parts["year"]), int(self.parts["month"]), int(self.parts["day"])
             )
         except ValueError:
-            raise StopValidation("Date must be a real date, like 27 3 2025") from None
+            raise StopValidation(_("Date must be a real date, like 27 3 2025")) from None
         if self.data > date.today():
-            raise StopValidation("Date must be today or in the past")
+            raise StopValidation(_("Date must be today or in the past"))
 
 
-def _required(question: Question, prefix: str) -> Any:
-    """Required answers get the question's own message, or one that names the question."""
+def _date_missing(missing: list[str]) -> str:
+    """Name the missing parts in the resident's language (parts are fixed words, not data)."""
+    names = {"day": _("day"), "month": _("month"), "year": _("year")}
+    parts = [names[m] for m in missing]
+    if len(parts) == 1:
+        return _("Date must include a %(part)s", part=parts[0])
+    if len(parts) == 2:
+        return _("Date must include a %(first)s and %(second)s", first=parts[0], second=parts[1])
+    return _("Enter a date")
+
+
+def _required(question: Question, message: str) -> Any:
+    """Required answers get the question's own message, or one that names the question.
+
+    ``message`` is a translated pattern with a ``%(question)s`` placeholder.
+    """
     if not question.required:
         return Optional()
     if question.error_message:
         return InputRequired(question.error_message)
     if question.kind == "consent":
-        return InputRequired("Select yes if you agree to take part")
-    return InputRequired(f"{prefix}: {question.text.rstrip('?')}")
+        return InputRequired(_("Select yes if you agree to take part"))
+    return InputRequired(message % {"question": question.text.rstrip("?")})
+
+
+def _enter(question: Question) -> Any:
+    return _required(question, _("Enter an answer to: %(question)s"))
+
+
+def _select(question: Question) -> Any:
+    return _required(question, _("Select an answer to: %(question)s"))
 
 
 def _number(field: Field) -> None:
@@ -86,23 +111,25 @@ def _number(field: Field) -> None:
     if not raw:
         return
     if not re.fullmatch(r"\d+", raw):
-        raise ValidationError("Enter a whole number, like 15")
+        raise ValidationError(_("Enter a whole number, like 15"))
     if int(raw) > NUMBER_MAX:
-        raise ValidationError(f"Number must be {NUMBER_MAX:,} or less")
+        raise ValidationError(_("Number must be %(max)s or less", max=format_number(NUMBER_MAX)))
 
 
 def _postcode(field: Field) -> None:
     raw = (field.data or "").strip().upper()
     if raw and not POSTCODE.match(raw):
-        raise ValidationError("Enter a postcode, like BB1 1AA, or just the first part, like BB1")
+        raise ValidationError(_("Enter a postcode, like BB1 1AA, or just the first part, like BB1"))
 
 
 def _consent(question: Question) -> Any:
     def check(_form: Any, field: Field) -> None:
         if question.required and field.data and field.data != question.options[0]:
             raise ValidationError(
-                "You need to agree before you can take part. If you do not want to take part, "
-                "you can close this page and nothing will be kept"
+                _(
+                    "You need to agree before you can take part. If you do not want to take "
+                    "part, you can close this page and nothing will be kept"
+                )
             )
 
     return check
@@ -110,7 +137,9 @@ def _consent(question: Question) -> Any:
 
 def field_for(question: Question) -> Field:
     """The WTForms field for a question, with its validators and messages."""
-    label = question.text if question.required else f"{question.text} (optional)"
+    label = (
+        question.text if question.required else _("%(question)s (optional)", question=question.text)
+    )
     hint, kind = question.hint or None, question.kind
     options = list(question.options or [])
     if kind == "free_text_short":
@@ -118,10 +147,13 @@ def field_for(question: Question) -> Field:
             label,
             description=hint,
             validators=[
-                _required(question, "Enter an answer to"),
+                _enter(question),
                 Length(
                     max=SHORT_TEXT_MAX,
-                    message=f"Answer must be {SHORT_TEXT_MAX} characters or fewer",
+                    message=_(
+                        "Answer must be %(max)s characters or fewer",
+                        max=format_number(SHORT_TEXT_MAX),
+                    ),
                 ),
             ],
         )
@@ -130,15 +162,18 @@ def field_for(question: Question) -> Field:
             label,
             description=hint,
             validators=[
-                _required(question, "Enter an answer to"),
+                _enter(question),
                 Length(
                     max=LONG_TEXT_MAX,
-                    message=f"Answer must be {LONG_TEXT_MAX:,} characters or fewer",
+                    message=_(
+                        "Answer must be %(max)s characters or fewer",
+                        max=format_number(LONG_TEXT_MAX),
+                    ),
                 ),
             ],
         )
     if kind in ("single_choice", "fft", "consent"):
-        validators = [_required(question, "Select an answer to")]
+        validators = [_select(question)]
         if kind == "consent":
             validators.append(_consent(question))
         return RadioField(
@@ -153,14 +188,14 @@ def field_for(question: Question) -> Field:
         return RadioField(
             label,
             description=hint,
-            validators=[_required(question, "Select an answer to")],
+            validators=[_select(question)],
             choices=[SelectChoice(str(i), o) for i, o in enumerate(options, 1)],
         )
     if kind == "multi_choice":
         return SelectMultipleField(
             label,
             description=hint,
-            validators=[_required(question, "Select at least one answer to")],
+            validators=[_required(question, _("Select at least one answer to: %(question)s"))],
             choices=[SelectChoice(o, o) for o in options],
         )
     if kind == "number":
@@ -168,24 +203,24 @@ def field_for(question: Question) -> Field:
             label,
             description=hint,
             validators=[
-                _required(question, "Enter an answer to"),
+                _enter(question),
                 lambda _f, field: _number(field),
             ],
         )
     if kind == "postcode":
         return StringField(
             label,
-            description=hint or "For example, BB1 1AA",
+            description=hint or _("For example, BB1 1AA"),
             validators=[
-                _required(question, "Enter an answer to"),
+                _enter(question),
                 lambda _f, field: _postcode(field),
             ],
         )
     if kind == "date":
         field = DatePartsField(
             label,
-            description=hint or "For example, 27 3 2025",
-            validators=[_required(question, "Enter an answer to")],
+            description=hint or _("For example, 27 3 2025"),
+            validators=[_enter(question)],
         )
         return field
     raise ValueError(f"unknown question kind {kind!r}")
@@ -219,7 +254,7 @@ def form_value(question: Question, stored: Any) -> Any:
 
 class SectionForm(FlaskForm):
     # A field no person sees or fills; bots that fill every box give themselves away.
-    website = StringField("Leave this field empty")
+    website = StringField(_l("Leave this field empty"))
 
 
 def build_section_form(
@@ -237,18 +272,18 @@ def build_section_form(
 
 
 class StartForm(FlaskForm):
-    website = StringField("Leave this field empty")
+    website = StringField(_l("Leave this field empty"))
 
 
 class SubmitForm(FlaskForm):
-    website = StringField("Leave this field empty")
+    website = StringField(_l("Leave this field empty"))
 
 
 class ResumeForm(FlaskForm):
     code = StringField(
-        "Your 8-character code",
+        _l("Your 8-character code"),
         validators=[
-            InputRequired("Enter the code you were given when you saved your answers"),
-            Length(min=8, max=12, message="Code must be 8 letters and numbers, like K7M4 P2QX"),
+            InputRequired(_l("Enter the code you were given when you saved your answers")),
+            Length(min=8, max=12, message=_l("Code must be 8 letters and numbers, like K7M4 P2QX")),
         ],
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response as WResponse
 
 from engage.auth import public
@@ -266,7 +267,7 @@ def resume(slug: str) -> str | WResponse:
         response = runner.find_by_code(survey, form.code.data or "")
         if response is None:
             form.code.errors = [
-                "We could not find answers saved with that code. Check it and try again"
+                _("We could not find answers saved with that code. Check it and try again")
             ]
         else:
             # The link was not typed in, so issue a new one; the code stays as it was.
