@@ -487,7 +487,8 @@ def report_run(title: str, run: Run, server_cpu_s: float, per_step: bool) -> Non
     print(latency_row("whole visit", flows))
     print(
         f"  CPU: gunicorn {server_cpu_s:.1f} s, client {run.client_cpu_s:.1f} s "
-        f"(of {run.seconds * (os.cpu_count() or 1):.0f} core-seconds; PostgreSQL not counted)"
+        f"(of {run.seconds * (os.cpu_count() or 1):.0f} core-seconds; PostgreSQL not counted);"
+        f" gunicorn {server_cpu_s * 1000 / max(requests, 1):.1f} ms of CPU per request"
     )
     errors = Counter(o.error for o in run.outcomes if o.error)
     if errors:
@@ -503,12 +504,13 @@ def count_rows(url: str, outcomes: list[Outcome]) -> int:
     engine = create_engine(_psycopg(url))
     with engine.connect() as conn:
         survey_id = conn.scalar(text("SELECT id FROM survey WHERE slug = :s"), {"s": SLUG})
-        statuses = dict(
-            conn.execute(
+        statuses: dict[str, int] = {
+            status: n
+            for status, n in conn.execute(
                 text("SELECT status, count(*) FROM response WHERE survey_id = :s GROUP BY status"),
                 {"s": survey_id},
-            ).all()
-        )
+            )
+        }
         stored: dict[str, dict[str, Any]] = {}
         for reference, key, value in conn.execute(
             text(
@@ -576,12 +578,11 @@ def count_rows(url: str, outcomes: list[Outcome]) -> int:
           f" ({duplicated_comments:,} extra)")  # fmt: skip
     print(f"  comments on unsubmitted responses {unsubmitted_with_comments:>4,}")
     problems = (
-        len(lost)
+        max(len(lost), -unconfirmed)  # a confirmation without its row, or fewer rows in all
         + len(confirmed_twice)
         + len(wrong_answers)
         + comment_problems
         + unsubmitted_with_comments
-        + max(0, -unconfirmed)  # fewer rows than confirmations: lost
         + max(0, unconfirmed - ambiguous)  # more rows than sends: duplicated
     )
     print(
