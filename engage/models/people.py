@@ -44,7 +44,8 @@ class Person(Base):
     """A resident who chose to be known: contact details only."""
 
     __tablename__ = "person"
-    __audit_redact__ = ("email",)
+    # Communication needs can reveal disability or ethnicity: kept out of the audit log too.
+    __audit_redact__ = ("email", "preferred_language", "communication_needs", "communication_other")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ref: Mapped[str] = mapped_column(String(36), unique=True)  # opaque id for links and exports

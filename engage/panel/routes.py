@@ -275,7 +275,10 @@ def outbox() -> str:
 def invitations_overview() -> str:
     from engage.services import invitations
 
-    surveys = [(s, invitations.summary(s.id)) for s in invitations.invitable_surveys()]
+    surveys = [
+        (s, invitations.summary(s.id), invitations.unmet_needs(s.id))
+        for s in invitations.invitable_surveys()
+    ]
     return render_template("panel/invitations.html", surveys=surveys)
 
 
@@ -325,4 +328,7 @@ def invite(survey_id: int) -> str | Response:
         matching=matching,
         sent=invitations.list_invitations(survey.id),
         summary=invitations.summary(survey.id),
+        unmet=invitations.unmet_needs(survey.id),
+        need_names=panel.COMMUNICATION_NEEDS,
+        language_names={code: name for code, (_own, name) in panel.PREFERRED_LANGUAGES.items()},
     )

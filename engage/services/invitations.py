@@ -7,6 +7,8 @@ import secrets
 from dataclasses import dataclass, field
 
 from flask import url_for
+from flask_babel import force_locale, format_date
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from engage.extensions import db
@@ -20,6 +22,7 @@ from engage.models import (
     PpgMembership,
     Response,
     Survey,
+    SurveyTranslation,
     utcnow,
 )
 from engage.services import mailer
@@ -110,6 +113,7 @@ def invite(survey_id: int, segment: Segment) -> InviteResult:
     )
     result = InviteResult(0, 0, 0)
     description = segment.describe()
+    published = published_translations(survey.id)
     for person in segment_people(segment):
         if person.id in already:
             result.already_invited += 1
@@ -123,15 +127,16 @@ def invite(survey_id: int, segment: Segment) -> InviteResult:
         )
         db.session.add(invitation)
         db.session.commit()
+        language, translation = invitation_language(survey.id, person, published)
+        subject, body = _invitation(
+            survey,
+            person,
+            url_for("survey.invited", token=token, _external=True),
+            language,
+            translation,
+        )
         message = mailer.queue_message(
-            "invitation",
-            person.email,
-            f"Have your say: {survey.title}",
-            _invitation_body(
-                survey, person, url_for("survey.invited", token=token, _external=True)
-            ),
-            person_id=person.id,
-            survey_id=survey.id,
+            "invitation", person.email, subject, body, person_id=person.id, survey_id=survey.id
         )
         invitation.message_id = message.id
         db.session.commit()
@@ -139,15 +144,97 @@ def invite(survey_id: int, segment: Segment) -> InviteResult:
     return result
 
 
-def _invitation_body(survey: Survey, person: Person, link: str) -> str:
-    greeting = f"Dear {person.given_name}," if person.given_name else "Hello,"
-    closes = f"\n\nThe survey closes on {survey.closes_on:%-d %B %Y}." if survey.closes_on else ""
-    return (
-        f"{greeting}\n\nAs a member, you are invited to take part in '{survey.title}'.\n\n"
-        f"{survey.purpose}\n\nThis link is personal to you, so please do not share it:\n"
-        f"{link}{closes}\n\nIf you need the survey in another format or language, reply "
-        "to this email.\n\nNHS Lancashire and South Cumbria Integrated Care Board"
+def published_translations(survey_id: int) -> dict[str, SurveyTranslation]:
+    """The survey's translations residents can see, by language code."""
+    rows = db.session.scalars(
+        select(SurveyTranslation).where(
+            SurveyTranslation.survey_id == survey_id, SurveyTranslation.published.is_(True)
+        )
     )
+    return {t.language: t for t in rows}
+
+
+def invitation_language(
+    survey_id: int, person: Person, published: dict[str, SurveyTranslation] | None = None
+) -> tuple[str, SurveyTranslation | None]:
+    """The member's own language where the survey has been translated into it, else English."""
+    if published is None:
+        published = published_translations(survey_id)
+    wanted = person.preferred_language
+    if wanted and wanted != "en" and wanted in published:
+        return wanted, published[wanted]
+    return "en", None
+
+
+def _invitation(
+    survey: Survey,
+    person: Person,
+    link: str,
+    language: str,
+    translation: SurveyTranslation | None,
+) -> tuple[str, str]:
+    """Subject and body, written in ``language`` (English where a string has no translation)."""
+    strings = translation.strings if translation is not None else {}
+    title = strings.get("survey.title") or survey.title
+    purpose = strings.get("survey.purpose") or survey.purpose
+    with force_locale(language):
+        greeting = _("Dear %(name)s,", name=person.given_name) if person.given_name else _("Hello,")
+        closes = (
+            "\n\n"
+            + _(
+                "The survey closes on %(date)s.",
+                date=format_date(survey.closes_on, "d MMMM y"),
+            )
+            if survey.closes_on
+            else ""
+        )
+        subject = _("Have your say: %(title)s", title=title)
+        body = (
+            f"{greeting}\n\n"
+            + _("As a member, you are invited to take part in '%(title)s'.", title=title)
+            + f"\n\n{purpose}\n\n"
+            + _("This link is personal to you, so please do not share it:")
+            + f"\n{link}{closes}\n\n"
+            + _("If you need the survey in another format or language, reply to this email.")
+            + "\n\n"
+            + _("NHS Lancashire and South Cumbria Integrated Care Board")
+        )
+    return subject, body
+
+
+@dataclass
+class UnmetNeeds:
+    """Invited members whose communication needs this survey does not yet meet."""
+
+    members: int = 0  # people with at least one unmet need
+    languages: dict[str, int] = field(default_factory=dict)  # not translated (or not published)
+    needs: dict[str, int] = field(default_factory=dict)  # large print, easy read, BSL, help
+
+
+def unmet_needs(survey_id: int) -> UnmetNeeds:
+    """Count, per need, the invited members the online survey alone does not serve.
+
+    A language is met once a translation into it is published. Large print, easy read, BSL and
+    someone to help are arranged by the team outside Engage, so they always count as to do.
+    """
+    published = set(published_translations(survey_id))
+    people = db.session.scalars(
+        select(Person)
+        .join(Invitation, Invitation.person_id == Person.id)
+        .where(Invitation.survey_id == survey_id, Person.erased_at.is_(None))
+    )
+    result = UnmetNeeds()
+    for person in people:
+        unmet = False
+        language = person.preferred_language
+        if language and language != "en" and language not in published:
+            result.languages[language] = result.languages.get(language, 0) + 1
+            unmet = True
+        for need in person.communication_needs or []:
+            result.needs[need] = result.needs.get(need, 0) + 1
+            unmet = True
+        result.members += int(unmet)
+    return result
 
 
 def open_invitation(token: str) -> tuple[Invitation, str] | None:

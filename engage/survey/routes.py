@@ -8,9 +8,10 @@ from flask import Blueprint, abort, redirect, render_template, request, session,
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as WResponse
 
+from engage import i18n
 from engage.auth import public
 from engage.extensions import db, limiter
-from engage.models import Response, Survey
+from engage.models import Person, Response, Survey
 from engage.services import responses as runner
 from engage.services import surveys
 from engage.survey.forms import (
@@ -291,6 +292,10 @@ def invited(token: str) -> str | WResponse:
     if survey is None:
         abort(404)
     _remember(survey, response_token)
+    # The member's recorded language carries on through the survey unless this visit chose one.
+    person = db.session.get(Person, invitation.person_id) if invitation.person_id else None
+    if person is not None and person.preferred_language in i18n.supported():
+        session.setdefault(i18n.SESSION_KEY, person.preferred_language)
     return redirect(url_for("survey.start", slug=survey.slug))
 
 
