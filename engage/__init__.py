@@ -54,6 +54,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from engage.builder.routes import bp as builder_bp
     from engage.imports.routes import bp as imports_bp
     from engage.insight.routes import bp as insight_bp
+    from engage.language.routes import bp as language_bp
     from engage.moderation.routes import bp as moderation_bp
     from engage.panel.routes import bp as panel_bp
     from engage.reports.routes import bp as reports_bp
@@ -68,6 +69,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(insight_bp, url_prefix="/staff/insight")
     app.register_blueprint(reports_bp, url_prefix="/staff/reports")
     app.register_blueprint(moderation_bp, url_prefix="/staff/moderation")
+    app.register_blueprint(language_bp, url_prefix="/staff/comments")
     app.register_blueprint(imports_bp, url_prefix="/staff/imports")
     app.register_blueprint(analysis_bp, url_prefix="/staff/analysis")
     app.register_blueprint(yousaid_bp, url_prefix="/you-said-we-did")

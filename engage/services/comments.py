@@ -35,6 +35,11 @@ def prepare(comment: Comment, known: Iterable[str] = ()) -> Comment:
     comment.proposed_redaction = proposal.redacted_text
     comment.pii_kinds = sorted({f.kind for f in proposal.findings})
     comment.moderation_state = comment.moderation_state or "pending"
+    if comment.language is None:
+        # Offline detection (lingua); a comment not in English is flagged for a translation.
+        from engage.services import language
+
+        comment.language = language.stored(language.detect(comment.original_text))
     if comment.respondent_key is None and comment.response_id is not None:
         comment.respondent_key = f"response:{comment.response_id}"
     return comment

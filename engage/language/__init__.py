@@ -1,0 +1,1 @@
+"""Comments in other languages: the team corrects a comment's language and adds a translation."""
