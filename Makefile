@@ -38,10 +38,7 @@ $(TEST_STAMP): pyproject.toml | $(BIN)/python
 	@rm -f $(VENV)/.installed-test-* && touch $@ && touch $(STAMP)
 
 install: $(STAMP)
-install-# One test process per core: each gets its own PostgreSQL database and SQLite files.
-PYTEST_ARGS ?= -n auto --dist loadfile
-
-test: $(TEST_STAMP)
+install-test: $(TEST_STAMP)
 
 demo: $(STAMP)
 	$(BIN)/python -m engage.demo_runner --port $(PORT)
