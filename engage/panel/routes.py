@@ -332,3 +332,42 @@ def invite(survey_id: int) -> str | Response:
         need_names=panel.COMMUNICATION_NEEDS,
         language_names={code: name for code, (_own, name) in panel.PREFERRED_LANGUAGES.items()},
     )
+
+
+# --- Subject access: a copy of everything held about a person --------------------------------
+
+
+def _json_download(data: dict[str, Any], name: str) -> Response:
+    import json
+
+    response = Response(
+        json.dumps(data, ensure_ascii=False, indent=2, default=str),
+        mimetype="application/json",
+    )
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/panel/profile/<token>/your-data.json")
+@public
+def download_data(token: str) -> Response:
+    from engage.services import subject_access
+
+    person = _person(token)
+    data = subject_access.export_person(person.id, requested_by="the resident, via their link")
+    return _json_download(data, "engage-your-data.json")
+
+
+@bp.route("/staff/panel/<int:person_id>/data.json")
+@roles_required(Role.ENGAGEMENT)
+def member_data(person_id: int) -> Response:
+    from flask_login import current_user
+
+    from engage.services import subject_access
+
+    try:
+        data = subject_access.export_person(person_id, requested_by=current_user.email)
+    except DomainError:
+        abort(404)
+    return _json_download(data, f"engage-subject-access-{person_id}.json")
