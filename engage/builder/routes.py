@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response as WResponse
 from wtforms.fields.choices import SelectChoice
@@ -21,10 +21,12 @@ from engage.builder.forms import (
     routing_choices,
     routing_value,
 )
+from engage.i18n import direction as text_direction
 from engage.models import Role, Section, Survey
-from engage.services import builder
+from engage.services import builder, readability, translations
 from engage.services import responses as runner
 from engage.services.errors import DomainError
+from engage.services.panel import PREFERRED_LANGUAGES
 from engage.survey.forms import build_section_form, stored_value
 
 bp = Blueprint("builder", __name__)
@@ -115,7 +117,71 @@ def show_survey(survey_id: int) -> str:
         statuses=builder.STATUSES,
         kinds=builder.KINDS,
         describe_rule=builder.describe_rule,
+        reading={
+            q.id: readability.measure(f"{q.text} {q.hint or ''}")
+            for section in survey.sections
+            for q in section.questions
+        },
+        translations=translations.list_translations(survey.id),
+        translatable=_translatable(),
     )
+
+
+def _translatable() -> dict[str, str]:
+    """Languages a survey may be translated into: the community languages members can choose."""
+    return {c: f"{name} ({own})" for c, (own, name) in PREFERRED_LANGUAGES.items() if c != "en"}
+
+
+@bp.route("/<int:survey_id>/translation", methods=["GET", "POST"])
+@roles_required(Role.ENGAGEMENT)
+def edit_translation(survey_id: int) -> str | WResponse:
+    """The survey's English beside its translation (?language=), string by string."""
+    names = _translatable()
+    language = request.args.get("language") or next(iter(names))
+    if language not in names:
+        abort(404)
+    survey = builder.get_survey(survey_id)
+    rows = translations.entries(survey)
+    existing = translations.get_translation(survey.id, language)
+    values = dict(existing.strings) if existing else {}
+    problems: list[str] = []
+    form = ConfirmForm()
+    if request.method == "POST" and form.validate_on_submit():
+        values = {e.key: request.form.get(f"s.{e.key}", "") for e in rows}
+        publish = request.form.get("action") == "publish"
+        try:
+            translations.save_translation(
+                survey.id, language, values, publish, request.form.get("reviewed_by")
+            )
+        except DomainError as err:
+            problems = translations.missing(survey, values) if publish else [err.message]
+            problems = problems or [err.message]
+        else:
+            flash(
+                f"The {names[language]} translation was "
+                + (
+                    "published: residents reading it now see it."
+                    if publish
+                    else "saved as a draft."
+                ),
+                "success",
+            )
+            return redirect(
+                url_for("builder.edit_translation", survey_id=survey.id, language=language)
+            )
+    return render_template(
+        "builder/translation.html",
+        survey=survey,
+        form=form,
+        rows=rows,
+        values=values,
+        translation=existing,
+        language=language,
+        language_name=names[language],
+        languages=names,
+        direction=text_direction(language),
+        problems=problems,
+    ), (400 if problems else 200)
 
 
 @bp.route("/<int:survey_id>/details", methods=["GET", "POST"])
@@ -387,7 +453,35 @@ def preview_survey(survey_id: int) -> str | WResponse:
     if form.validate_on_submit():
         _keep_preview_answers(survey, {})
         return redirect(url_for("builder.preview_section", survey_id=survey.id, number=1))
-    return render_template("builder/preview_start.html", survey=survey, form=form)
+    return render_template(
+        "builder/preview_start.html",
+        survey=survey,
+        form=form,
+        preview_language=_preview_language(survey),
+        translatable=_translatable(),
+    )
+
+
+PREVIEW_LANGUAGE_KEY = "preview_language"
+
+
+def _preview_language(survey: Survey) -> str:
+    """The language the preview shows the survey's own text in (?language= switches it)."""
+    asked = request.args.get("language")
+    if asked == "en" or asked in _translatable():
+        session[PREVIEW_LANGUAGE_KEY] = asked
+    held = session.get(PREVIEW_LANGUAGE_KEY, "en")
+    return held if held == "en" or held in _translatable() else "en"
+
+
+def _preview_shown(survey: Survey) -> translations.Shown:
+    """As a resident reading the preview language would see it, drafts included: a preview is
+    where the team checks a translation before publishing it."""
+    language = _preview_language(survey)
+    if language == "en":
+        return translations.shown(survey, "en")
+    draft = translations.get_translation(survey.id, language)
+    return translations.Shown(survey, language, draft.strings if draft else None)
 
 
 @bp.route("/<int:survey_id>/preview/<int:number>", methods=["GET", "POST"])
@@ -401,13 +495,14 @@ def preview_section(survey_id: int, number: int) -> str | WResponse:
         return _to_survey(survey.id)
     current = sections[number - 1]
     questions = runner.visible_questions(current, answers)
+    shown = _preview_shown(survey)
     if request.method == "POST" and request.form.get("action") == "save":
         flash(
             "Nothing is saved in a preview. Residents who press that button get a link and a code."
         )
         return redirect(url_for("builder.preview_section", survey_id=survey.id, number=number))
     if request.method == "POST":
-        form = build_section_form(questions, answers, formdata=request.form)
+        form = build_section_form(questions, answers, formdata=request.form, shown=shown)
         if form.validate():
             answers.update({q.key: stored_value(q, getattr(form, q.key)) for q in questions})
             _keep_preview_answers(survey, answers)
@@ -419,7 +514,7 @@ def preview_section(survey_id: int, number: int) -> str | WResponse:
             flash("That is the end of the preview. Nothing you entered was saved.", "success")
             return _to_survey(survey.id)
     else:
-        form = build_section_form(questions, answers)
+        form = build_section_form(questions, answers, shown=shown)
     back = (
         url_for("builder.preview_section", survey_id=survey.id, number=number - 1)
         if number > 1
@@ -428,6 +523,7 @@ def preview_section(survey_id: int, number: int) -> str | WResponse:
     return render_template(
         "builder/preview_section.html",
         survey=survey,
+        shown=shown,
         section=current,
         questions=questions,
         form=form,

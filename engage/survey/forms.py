@@ -10,11 +10,13 @@ from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from markupsafe import escape
 from wtforms import Field, RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, StopValidation, ValidationError
 
 from engage.models import Question
+from engage.services.translations import Shown
 
 SHORT_TEXT_MAX = 500
 LONG_TEXT_MAX = 2000
@@ -84,26 +86,29 @@ def _date_missing(missing: list[str]) -> str:
     return _("Enter a date")
 
 
-def _required(question: Question, message: str) -> Any:
+def _required(question: Question, message: str, shown: Shown | None = None) -> Any:
     """Required answers get the question's own message, or one that names the question.
 
     ``message`` is a translated pattern with a ``%(question)s`` placeholder.
     """
     if not question.required:
         return Optional()
+    base = f"question.{question.id}"
     if question.error_message:
-        return InputRequired(question.error_message)
+        error = shown.plain(f"{base}.error", question.error_message) if shown else None
+        return InputRequired(error or question.error_message)
     if question.kind == "consent":
         return InputRequired(_("Select yes if you agree to take part"))
-    return InputRequired(message % {"question": question.text.rstrip("?")})
+    text = shown.plain(f"{base}.label", question.text) if shown else question.text
+    return InputRequired(message % {"question": text.rstrip("?")})
 
 
-def _enter(question: Question) -> Any:
-    return _required(question, _("Enter an answer to: %(question)s"))
+def _enter_in(question: Question, shown: Shown | None = None) -> Any:
+    return _required(question, _("Enter an answer to: %(question)s"), shown)
 
 
-def _select(question: Question) -> Any:
-    return _required(question, _("Select an answer to: %(question)s"))
+def _select_in(question: Question, shown: Shown | None = None) -> Any:
+    return _required(question, _("Select an answer to: %(question)s"), shown)
 
 
 def _number(field: Field) -> None:
@@ -135,13 +140,24 @@ def _consent(question: Question) -> Any:
     return check
 
 
-def field_for(question: Question) -> Field:
-    """The WTForms field for a question, with its validators and messages."""
-    label = (
-        question.text if question.required else _("%(question)s (optional)", question=question.text)
-    )
-    hint, kind = question.hint or None, question.kind
+def field_for(question: Question, shown: Shown | None = None) -> Field:
+    """The WTForms field for a question, with its validators and messages, in ``shown``'s
+    language where translated (option values stay English, so answers combine)."""
+    text = shown.label(question) if shown else question.text
+    # escape() keeps a fallback's lang="en" markup while escaping everything else.
+    label = text if question.required else escape(_("%(question)s (optional)")) % {"question": text}
+    hint, kind = (shown.hint(question) if shown else question.hint) or None, question.kind
     options = list(question.options or [])
+
+    def shown_option(value: str) -> Any:
+        return shown.option(question, value) if shown else value
+
+    def _enter(q: Question) -> Any:
+        return _enter_in(q, shown)
+
+    def _select(q: Question) -> Any:
+        return _select_in(q, shown)
+
     if kind == "free_text_short":
         return StringField(
             label,
@@ -180,7 +196,7 @@ def field_for(question: Question) -> Field:
             label,
             description=hint,
             validators=validators,
-            choices=[SelectChoice(o, o) for o in options],
+            choices=[SelectChoice(o, shown_option(o)) for o in options],
             validate_choice=True,
         )
     if kind == "rating":
@@ -189,14 +205,16 @@ def field_for(question: Question) -> Field:
             label,
             description=hint,
             validators=[_select(question)],
-            choices=[SelectChoice(str(i), o) for i, o in enumerate(options, 1)],
+            choices=[SelectChoice(str(i), shown_option(o)) for i, o in enumerate(options, 1)],
         )
     if kind == "multi_choice":
         return SelectMultipleField(
             label,
             description=hint,
-            validators=[_required(question, _("Select at least one answer to: %(question)s"))],
-            choices=[SelectChoice(o, o) for o in options],
+            validators=[
+                _required(question, _("Select at least one answer to: %(question)s"), shown)
+            ],
+            choices=[SelectChoice(o, shown_option(o)) for o in options],
         )
     if kind == "number":
         return StringField(
@@ -258,13 +276,16 @@ class SectionForm(FlaskForm):
 
 
 def build_section_form(
-    questions: list[Question], answers: dict[str, Any], formdata: Any = None
+    questions: list[Question],
+    answers: dict[str, Any],
+    formdata: Any = None,
+    shown: Shown | None = None,
 ) -> SectionForm:
     class _Form(SectionForm):
         pass
 
     for q in questions:
-        setattr(_Form, q.key, field_for(q))
+        setattr(_Form, q.key, field_for(q, shown))
     data = {q.key: form_value(q, answers.get(q.key)) for q in questions if q.key in answers}
     if formdata is None:
         return _Form(data=data)

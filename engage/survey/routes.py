@@ -13,7 +13,7 @@ from engage.auth import public
 from engage.extensions import db, limiter
 from engage.models import Person, Response, Survey
 from engage.services import responses as runner
-from engage.services import surveys
+from engage.services import surveys, translations
 from engage.survey.forms import (
     ResumeForm,
     StartForm,
@@ -26,10 +26,16 @@ bp = Blueprint("survey", __name__)
 SESSION_KEY = "responses"
 
 
+def _shown(survey: Survey) -> translations.Shown:
+    """The survey in the page's language, English where it is not translated (marked so)."""
+    return translations.shown(survey, i18n.current_language())
+
+
 @bp.route("/")
 @public
 def home() -> str:
-    return render_template("survey/home.html", open_surveys=surveys.list_open_surveys())
+    shown = [(s, _shown(s)) for s in surveys.list_open_surveys()]
+    return render_template("survey/home.html", open_surveys=shown)
 
 
 @bp.route("/privacy")
@@ -73,7 +79,9 @@ def _unavailable(survey: Survey) -> str | None:
         mine = _current(survey)
         if mine is not None and mine.person_id is not None:
             return None  # opened through a personal invitation link
-    return render_template("survey/unavailable.html", survey=survey, state=state.value)
+    return render_template(
+        "survey/unavailable.html", survey=survey, state=state.value, shown=_shown(survey)
+    )
 
 
 def _in_progress_or_redirect(survey: Survey) -> Response | WResponse:
@@ -125,6 +133,7 @@ def start(slug: str) -> str | WResponse:
     return render_template(
         "survey/start.html",
         survey=survey,
+        shown=_shown(survey),
         form=form,
         sections=len(survey.sections),
         existing=resumable,
@@ -144,8 +153,9 @@ def section(slug: str, number: int) -> str | WResponse:
         return redirect(url_for("survey.check_answers", slug=slug))
     current = sections[number - 1]
     questions = runner.visible_questions(current, answers)
+    shown = _shown(survey)
     if request.method == "POST":
-        form = build_section_form(questions, answers, formdata=request.form)
+        form = build_section_form(questions, answers, formdata=request.form, shown=shown)
         saving_for_later = request.form.get("action") == "save"
         if form.validate() and not form.website.data:
             runner.save_answers(
@@ -167,7 +177,7 @@ def section(slug: str, number: int) -> str | WResponse:
             }
             runner.save_answers(response, current, valid)
     else:
-        form = build_section_form(questions, answers)
+        form = build_section_form(questions, answers, shown=shown)
     back = (
         url_for("survey.section", slug=slug, number=number - 1)
         if number > 1
@@ -176,6 +186,7 @@ def section(slug: str, number: int) -> str | WResponse:
     return render_template(
         "survey/section.html",
         survey=survey,
+        shown=shown,
         section=current,
         questions=questions,
         form=form,
@@ -199,6 +210,10 @@ def check_answers(slug: str) -> str | WResponse:
         if missing is not None:
             return redirect(url_for("survey.section", slug=slug, number=missing))
         if not form.website.data:
+            # Record the language the answers were given in (answers themselves are values).
+            shown = _shown(survey)
+            response.language = shown.language if shown.translated else "en"
+            db.session.commit()
             runner.submit(response.id)
         return redirect(url_for("survey.confirmation", slug=slug))
     sections = runner.visible_sections(survey, answers)
@@ -209,6 +224,7 @@ def check_answers(slug: str) -> str | WResponse:
     return render_template(
         "survey/check.html",
         survey=survey,
+        shown=_shown(survey),
         rows=rows,
         form=form,
         missing=missing,
@@ -223,7 +239,9 @@ def confirmation(slug: str) -> str | WResponse:
     response = _current(survey)
     if response is None or response.status != "submitted":
         return redirect(url_for("survey.start", slug=slug))
-    return render_template("survey/confirmation.html", survey=survey, response=response)
+    return render_template(
+        "survey/confirmation.html", survey=survey, response=response, shown=_shown(survey)
+    )
 
 
 @bp.route("/surveys/<slug>/saved")
@@ -242,6 +260,7 @@ def saved(slug: str) -> str | WResponse:
     return render_template(
         "survey/saved.html",
         survey=survey,
+        shown=_shown(survey),
         code=runner.format_code(code),
         link=url_for("survey.resume_link", slug=slug, token=token, _external=True),
     )
@@ -275,7 +294,7 @@ def resume(slug: str) -> str | WResponse:
             token = runner.reissue_resume_link(response)
             _remember(survey, token, runner.normalise_code(form.code.data or ""))
             return redirect(url_for("survey.continue_response", slug=slug))
-    return render_template("survey/resume.html", survey=survey, form=form)
+    return render_template("survey/resume.html", survey=survey, form=form, shown=_shown(survey))
 
 
 @bp.route("/i/<token>")

@@ -22,3 +22,22 @@ def test_moderator_sees_the_flag_and_adds_an_english_translation(browser, live_s
     assert "Analysis reads the English translation below" in page.inner_text("#translation")
     assert_accessible(page, "language-translated-comment")
     context.close()
+
+
+def test_the_side_by_side_translation_editor_passes_axe(browser, live_server):
+    context = browser.new_context()
+    page = context.new_page()
+    sign_in(page, live_server, "engagement")
+    page.goto(f"{live_server}/staff/surveys/")
+    page.get_by_role("link", name="Getting to hospital").first.click()
+    page.wait_for_load_state()
+    assert_accessible(page, "builder-survey-with-reading-ages")
+    page.get_by_role("link", name="Add the Urdu (اردو) translation").click()
+    page.wait_for_load_state()
+    field = page.get_by_label("Getting to hospital", exact=True)
+    assert field.get_attribute("dir") == "rtl" and field.get_attribute("lang") == "ur"
+    field.fill("ہسپتال تک پہنچنا")
+    press(page, "Save and publish")
+    assert "There is a problem" in page.content(), "publishing without the questions is refused"
+    assert_accessible(page, "builder-translation-refused")
+    context.close()

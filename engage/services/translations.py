@@ -1,0 +1,229 @@
+"""Surveys in other languages: which strings a translation has, what it may not leave out, and
+how the runner shows it with English wherever a string is missing.
+
+Strings are keyed as in ``SurveyTranslation``: ``survey.title``, ``survey.purpose``,
+``section.<id>.title``, ``question.<id>.label``, ``question.<id>.hint``,
+``question.<id>.error``, ``question.<id>.option.<value>``. Answers to choice questions are
+stored by the English option value, so results combine across languages whatever is shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from markupsafe import Markup
+from sqlalchemy import select
+
+from engage.extensions import db
+from engage.models import Question, Survey, SurveyTranslation, utcnow
+from engage.services.errors import DomainError, NotFound
+
+CHOICE_KINDS = ("single_choice", "multi_choice", "fft", "consent", "rating")
+MAX_STRING = 2000
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One English string of a survey and where it appears, for the side-by-side editor."""
+
+    key: str
+    english: str
+    where: str  # e.g. "Question 2: label"
+    long: bool = False
+
+
+def entries(survey: Survey) -> list[Entry]:
+    """Every string a translation of ``survey`` may give, in the order a resident meets them."""
+    found = [Entry("survey.title", survey.title, "Survey title")]
+    if survey.purpose:
+        found.append(Entry("survey.purpose", survey.purpose, "Survey purpose", long=True))
+    number = 0
+    for s_number, section in enumerate(survey.sections, start=1):
+        found.append(Entry(f"section.{section.id}.title", section.title, f"Section {s_number}"))
+        for q in section.questions:
+            number += 1
+            base = f"question.{q.id}"
+            found.append(Entry(f"{base}.label", q.text, f"Question {number}", long=True))
+            if q.hint:
+                found.append(Entry(f"{base}.hint", q.hint, f"Question {number}: hint", long=True))
+            if q.error_message:
+                found.append(
+                    Entry(f"{base}.error", q.error_message, f"Question {number}: error message")
+                )
+            if q.kind in CHOICE_KINDS:
+                for option in q.options or []:
+                    found.append(
+                        Entry(f"{base}.option.{option}", option, f"Question {number}: option")
+                    )
+    return found
+
+
+def _routing_uses(survey: Survey) -> dict[tuple[str, str], str]:
+    """(question key, option value) -> the section or question whose routing depends on it."""
+    options = {q.key: q.options or [] for sec in survey.sections for q in sec.questions}
+    uses: dict[tuple[str, str], str] = {}
+
+    def note(rule: dict[str, Any] | None, where: str) -> None:
+        if not rule or not rule.get("question"):
+            return
+        key, equals = rule["question"], rule.get("equals")
+        # A rating rule names the option by position (1 = first); others by its value.
+        if isinstance(equals, int) and 0 < equals <= len(options.get(key, [])):
+            equals = options[key][equals - 1]
+        uses[(key, str(equals))] = where
+
+    for section in survey.sections:
+        note(section.show_if, f"section '{section.title}'")
+        for q in section.questions:
+            note(q.show_if, f"question '{q.text}'")
+    return uses
+
+
+def missing(survey: Survey, strings: dict[str, str]) -> list[str]:
+    """What a translation may not leave out before residents see it, each named.
+
+    The title, and for every required question its wording and every option; for any
+    question, an option that routing depends on. A resident must never meet a required
+    question, or an answer that decides what comes next, only partly in their language.
+    """
+    have = {k for k, v in strings.items() if (v or "").strip()}
+    problems = [] if "survey.title" in have else ["The survey title is not translated"]
+    uses = _routing_uses(survey)
+    number = 0
+    for section in survey.sections:
+        for q in section.questions:
+            number += 1
+            base = f"question.{q.id}"
+            if q.required and f"{base}.label" not in have:
+                problems.append(f"Question {number} ('{q.text}') is required but not translated")
+            if q.kind not in CHOICE_KINDS:
+                continue
+            for option in q.options or []:
+                if f"{base}.option.{option}" in have:
+                    continue
+                if q.required:
+                    problems.append(
+                        f"Question {number} ('{q.text}') is required but its option "
+                        f"'{option}' is not translated"
+                    )
+                elif (q.key, option) in uses:
+                    problems.append(
+                        f"Option '{option}' of question {number} ('{q.text}') is not translated, "
+                        f"and the routing of {uses[(q.key, option)]} depends on it"
+                    )
+    return problems
+
+
+def get_translation(survey_id: int, language: str) -> SurveyTranslation | None:
+    return db.session.scalar(
+        select(SurveyTranslation).where(
+            SurveyTranslation.survey_id == survey_id, SurveyTranslation.language == language
+        )
+    )
+
+
+def list_translations(survey_id: int) -> list[SurveyTranslation]:
+    return list(
+        db.session.scalars(
+            select(SurveyTranslation)
+            .where(SurveyTranslation.survey_id == survey_id)
+            .order_by(SurveyTranslation.language)
+        )
+    )
+
+
+def save_translation(
+    survey_id: int,
+    language: str,
+    strings: dict[str, str],
+    publish: bool,
+    reviewed_by: str | None = None,
+) -> SurveyTranslation:
+    """Keep a translation's strings; publish it only when nothing required is missing.
+
+    A refused publication saves nothing and raises a DomainError naming every missing string.
+    """
+    survey = db.session.get(Survey, survey_id)
+    if survey is None:
+        raise NotFound("There is no such survey")
+    known = {e.key for e in entries(survey)}
+    cleaned = {k: v.strip() for k, v in strings.items() if k in known and (v or "").strip()}
+    too_long = [k for k, v in cleaned.items() if len(v) > MAX_STRING]
+    if too_long:
+        raise DomainError(f"Each text must be {MAX_STRING:,} characters or fewer")
+    if publish:
+        problems = missing(survey, cleaned)
+        if problems:
+            raise DomainError("This translation cannot be published yet: " + "; ".join(problems))
+    translation = get_translation(survey_id, language)
+    if translation is None:
+        translation = SurveyTranslation(survey_id=survey_id, language=language)
+        db.session.add(translation)
+    translation.strings = cleaned
+    translation.published = publish
+    if reviewed_by and reviewed_by.strip():
+        translation.reviewed_by = reviewed_by.strip()[:120]
+        translation.reviewed_at = utcnow()
+    translation.updated_at = utcnow()
+    db.session.commit()
+    return translation
+
+
+class Shown:
+    """A survey's strings in one language, falling back to English with the fallback marked."""
+
+    def __init__(self, survey: Survey, language: str, strings: dict[str, str] | None) -> None:
+        self.survey = survey
+        self.language = language
+        self.strings = strings or {}
+        self.fell_back = False
+
+    @property
+    def translated(self) -> bool:
+        return bool(self.strings)
+
+    def get(self, key: str, english: str) -> str | Markup:
+        """The translated string, or the English one marked ``lang="en"`` on a translated page."""
+        text = self.strings.get(key)
+        if text:
+            return text
+        if self.language == "en" or not english:
+            return english
+        self.fell_back = True
+        return Markup('<span lang="en" dir="ltr">{}</span>').format(english)
+
+    def plain(self, key: str, english: str) -> str:
+        """For places that cannot carry markup: page titles and error messages."""
+        return self.strings.get(key) or english
+
+    def title(self) -> str | Markup:
+        return self.get("survey.title", self.survey.title)
+
+    def purpose(self) -> str | Markup:
+        return self.get("survey.purpose", self.survey.purpose)
+
+    def section(self, section: Any) -> str | Markup:
+        return self.get(f"section.{section.id}.title", section.title)
+
+    def label(self, q: Question) -> str | Markup:
+        return self.get(f"question.{q.id}.label", q.text)
+
+    def hint(self, q: Question) -> str | Markup:
+        return self.get(f"question.{q.id}.hint", q.hint) if q.hint else ""
+
+    def error(self, q: Question) -> str | Markup | None:
+        return self.get(f"question.{q.id}.error", q.error_message) if q.error_message else None
+
+    def option(self, q: Question, value: str) -> str | Markup:
+        return self.get(f"question.{q.id}.option.{value}", value)
+
+
+def shown(survey: Survey, language: str) -> Shown:
+    """The survey as a resident reading ``language`` sees it (English when not published)."""
+    if language == "en":
+        return Shown(survey, "en", None)
+    translation = get_translation(survey.id, language)
+    published = translation is not None and translation.published
+    # Not translated at all: every string falls back to English, marked as English.
+    return Shown(survey, language, translation.strings if published and translation else None)
