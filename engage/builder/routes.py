@@ -134,7 +134,7 @@ def _translatable() -> dict[str, str]:
 
 @bp.route("/<int:survey_id>/translation", methods=["GET", "POST"])
 @roles_required(Role.ENGAGEMENT)
-def edit_translation(survey_id: int) -> str | WResponse:
+def edit_translation(survey_id: int) -> tuple[str, int] | WResponse:
     """The survey's English beside its translation (?language=), string by string."""
     names = _translatable()
     language = request.args.get("language") or next(iter(names))
