@@ -63,8 +63,9 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def _finish(response: Response) -> Response:
         response.headers["X-Request-ID"] = g.get("request_id", "")
-        from flask_login import current_user
-
+        # The user as the request already loaded them: loading one here, after the view
+        # (for example after a sign-out or a password change), is not this hook's business.
+        user = g.get("_login_user")
         fields = {
             "method": request.method,
             "route": request.url_rule.rule if request.url_rule else None,
@@ -73,7 +74,7 @@ def init_app(app: Flask) -> None:
             "ms": round(
                 (time.perf_counter() - g.get("request_started", time.perf_counter())) * 1000, 1
             ),
-            "staff_id": current_user.id if current_user and current_user.is_authenticated else None,
+            "staff_id": user.id if user is not None and user.is_authenticated else None,
         }
         if request.endpoint != "static":
             log.info("request", extra={"fields": fields})

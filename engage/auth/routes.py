@@ -151,7 +151,7 @@ def change_password() -> str | Response:
             form.current_password.errors = [err.message]
         else:
             # The session version moved on, so sign in again with the new password.
-            login_user(current_user)
+            login_user(current_user._get_current_object())
             flash("Your password has been changed.", "success")
             return redirect(url_for("admin.dashboard"))
     return render_template("auth/change_password.html", form=form)
