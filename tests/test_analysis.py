@@ -362,3 +362,15 @@ def test_with_the_packaged_model_comments_land_in_the_themes_a_person_would_choo
     assert any("park" in s for s in parking), parking
     waits = slugs(COMMENTS[6])
     assert any("wait" in s for s in waits), waits
+
+
+def test_the_run_page_counts_comments_left_out_for_want_of_a_translation(hashing, client, auth):
+    add_comments()
+    [urdu] = add_comments(["ہسپتال میں پارکنگ بہت مہنگی ہے اور جگہ نہیں ملتی"], start=900)
+    urdu.language = "ur"
+    db.session.commit()
+    run = run_now()
+    assert run.comment_count == len(COMMENTS), "the untranslated comment stays out of the run"
+    auth.login(Role.ENGAGEMENT)
+    page = client.get(f"/staff/analysis/runs/{run.id}").get_data(as_text=True)
+    assert "Left out: 1 approved comment not in English" in page

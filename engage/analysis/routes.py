@@ -89,8 +89,11 @@ def run(run_id: int) -> str:
     topics = db.session.scalars(
         select(Topic).where(Topic.run_id == run_id).order_by(Topic.size.desc())
     ).all()
+    from engage.services import language
+
     return render_template(
         "analysis/run.html",
+        left_out=language.left_out_in_scope(found.params),
         run=found,
         topics=topics,
         cancel_form=EmptyForm(),
