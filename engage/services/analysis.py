@@ -498,26 +498,8 @@ def _write_results(
         topic_rows[t.id] = row
     db.session.flush()
 
-    mappings = []
-    for a in pipeline.assignments_:
-        topic = topic_rows.get(a.topic)
-        seen: set[int] = set()
-        for n, slug in enumerate(a.themes):
-            theme_id = theme_ids.get(slug)
-            if theme_id is None or theme_id in seen:
-                continue
-            seen.add(theme_id)
-            mappings.append(
-                {
-                    "comment_id": int(a.id),
-                    "theme_id": theme_id,
-                    "run_id": run_id,
-                    "topic_id": topic.id if topic is not None and n == 0 else None,
-                    "is_main": n == 0,
-                    "probability": float(a.probability) if n == 0 else None,
-                    "source": "model",
-                }
-            )
+    topic_ids = {number: row.id for number, row in topic_rows.items()}
+    mappings = _theme_rows(pipeline.assignments_, theme_ids, topic_ids, run_id)
     if mappings:
         db.session.execute(CommentTheme.__table__.insert(), mappings)
 
@@ -533,6 +515,35 @@ def _write_results(
     run.model_dir = str(model_dir.relative_to(current_app.instance_path))
     db.session.commit()
     _prune_old_results(keep=run_id)
+
+
+def _theme_rows(
+    assignments: Sequence[Any],
+    theme_ids: Mapping[str, int],
+    topic_ids: Mapping[int, int],
+    run_id: int,
+) -> list[dict[str, Any]]:
+    """comment_theme rows for a run's assignments: main theme first, each theme once."""
+    rows: list[dict[str, Any]] = []
+    for a in assignments:
+        seen: set[int] = set()
+        for n, slug in enumerate(a.themes):
+            theme_id = theme_ids.get(slug)
+            if theme_id is None or theme_id in seen:
+                continue
+            seen.add(theme_id)
+            rows.append(
+                {
+                    "comment_id": int(a.id),
+                    "theme_id": theme_id,
+                    "run_id": run_id,
+                    "topic_id": topic_ids.get(a.topic) if n == 0 else None,
+                    "is_main": n == 0,
+                    "probability": float(a.probability) if n == 0 else None,
+                    "source": "model",
+                }
+            )
+    return rows
 
 
 def _suggest_links(matches: Sequence[Any], theme_ids: Mapping[str, int]) -> None:
@@ -620,25 +631,7 @@ def assign_new_comments(limit: int = 5000) -> int:
     topics_by_number = {
         t.number: t.id for t in db.session.scalars(select(Topic).where(Topic.run_id == run.id))
     }
-    mappings = []
-    for a in assignments:
-        seen: set[int] = set()
-        for n, slug in enumerate(a.themes):
-            theme_id = theme_ids.get(slug)
-            if theme_id is None or theme_id in seen:
-                continue
-            seen.add(theme_id)
-            mappings.append(
-                {
-                    "comment_id": int(a.id),
-                    "theme_id": theme_id,
-                    "run_id": run.id,
-                    "topic_id": topics_by_number.get(a.topic) if n == 0 else None,
-                    "is_main": n == 0,
-                    "probability": float(a.probability) if n == 0 else None,
-                    "source": "model",
-                }
-            )
+    mappings = _theme_rows(assignments, theme_ids, topics_by_number, run.id)
     if mappings:
         db.session.execute(CommentTheme.__table__.insert(), mappings)
     db.session.commit()

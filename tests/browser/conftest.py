@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,45 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
 
 
+@contextmanager
+def serving(
+    base: Path, config: dict[str, Any] | None = None, prepare: Callable[[], Any] | None = None
+) -> Iterator[tuple[str, Any]]:
+    """The real app on a migrated SQLite file of its own, served on a free loopback port.
+
+    ``prepare`` runs in the app's context to create what the pages need; its result is yielded
+    beside the address. The instance folder is set for the app and restored afterwards.
+    """
+    from engage import create_app
+    from engage.extensions import db
+    from engage.services import migrations
+
+    previous = os.environ.get("ENGAGE_INSTANCE_PATH")
+    os.environ["ENGAGE_INSTANCE_PATH"] = str(base / "instance")
+    url = f"sqlite:///{base / 'engage.sqlite3'}"
+    migrations.upgrade(url)
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": url,
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "RATELIMIT_LOGIN": "1000 per minute",
+            **(config or {}),
+        }
+    )
+    with app.app_context():
+        made = prepare() if prepare else None
+        db.session.remove()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}", made
+    finally:
+        server.shutdown()
+        if previous is not None:
+            os.environ["ENGAGE_INSTANCE_PATH"] = previous
+
+
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
@@ -37,40 +77,22 @@ def chromium_path() -> str:
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The real app on a migrated SQLite file, with staff of each role and the catalogue."""
-    from engage import create_app
-    from engage.models import Role
-    from engage.services import intentions, migrations, users
 
-    base = tmp_path_factory.mktemp("live")
-    os.environ["ENGAGE_INSTANCE_PATH"] = str(base / "instance")
-    url = f"sqlite:///{base / 'engage.sqlite3'}"
-    migrations.upgrade(url)
-    app = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": url,
-            "RATELIMIT_STORAGE_URI": "memory://",
-            "RATELIMIT_LOGIN": "1000 per minute",
-        }
-    )
-    with app.app_context():
-        intentions.load_catalogue()
+    def prepare() -> None:
+        from engage.models import Role
+        from engage.services import intentions, users
         from tests.factories import create_survey
 
+        intentions.load_catalogue()
         create_survey()
         create_survey(slug="panel-only", audience="panel")
         for role in Role:
             users.create_user(
                 f"{role.value}@example.org", f"Browser {role.value}", role, BROWSER_PASSWORD
             )
-        from engage.extensions import db
 
-        db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with serving(tmp_path_factory.mktemp("live"), prepare=prepare) as (url, _):
+        yield url
 
 
 BROWSER_PASSWORD = "browser-test-password"  # noqa: S105

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import threading
 from collections.abc import Iterator
 
 import pytest
-from werkzeug.serving import make_server
 
-from tests.browser.conftest import BROWSER_PASSWORD, assert_accessible, press, sign_in
+from tests.browser.conftest import BROWSER_PASSWORD, assert_accessible, press, serving, sign_in
 from tests.test_analysis import COMMENTS
 
 
@@ -20,27 +17,13 @@ def analysis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     The run machinery uses the topics library's hashing embedder here: this test is about the
     pages, not the themes (tests/test_analysis.py runs the packaged model).
     """
-    from engage import create_app
-    from engage.extensions import db
-    from engage.models import Comment, Role
-    from engage.services import intentions, migrations, users
-
     base = tmp_path_factory.mktemp("analysis")
-    previous = os.environ.get("ENGAGE_INSTANCE_PATH")
-    os.environ["ENGAGE_INSTANCE_PATH"] = str(base / "instance")
-    url = f"sqlite:///{base / 'engage.sqlite3'}"
-    migrations.upgrade(url)
-    app = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": url,
-            "RATELIMIT_STORAGE_URI": "memory://",
-            "RATELIMIT_LOGIN": "1000 per minute",
-            "ENGAGE_TOPICS_EMBEDDER": "hashing",
-            "ENGAGE_TOPICS_CACHE": str(base / "cache"),
-        }
-    )
-    with app.app_context():
+
+    def prepare() -> None:
+        from engage.extensions import db
+        from engage.models import Comment, Role
+        from engage.services import intentions, users
+
         intentions.load_catalogue()
         users.create_user("engagement@example.org", "Eng", Role.ENGAGEMENT, BROWSER_PASSWORD)
         for n, text in enumerate(COMMENTS):
@@ -51,14 +34,10 @@ def analysis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 )
             )  # fmt: skip
         db.session.commit()
-        db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    if previous is not None:
-        os.environ["ENGAGE_INSTANCE_PATH"] = previous
+
+    config = {"ENGAGE_TOPICS_EMBEDDER": "hashing", "ENGAGE_TOPICS_CACHE": str(base / "cache")}
+    with serving(base, config, prepare) as (url, _):
+        yield url
 
 
 @pytest.mark.browser

@@ -2,40 +2,23 @@
 
 from __future__ import annotations
 
-import os
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
-from tests.browser.conftest import BROWSER_PASSWORD, assert_accessible, press, sign_in
+from tests.browser.conftest import BROWSER_PASSWORD, assert_accessible, press, serving, sign_in
 
 
 @pytest.fixture(scope="module")
 def coding_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """The app on its own SQLite file, with comments, codes and a sample both coders finished."""
-    from engage import create_app
-    from engage.extensions import db
-    from engage.models import Code, CodingSample, Comment, CommentCode, CommentCoded, Role
-    from engage.services import migrations, users
 
-    base = tmp_path_factory.mktemp("coding")
-    previous = os.environ.get("ENGAGE_INSTANCE_PATH")
-    os.environ["ENGAGE_INSTANCE_PATH"] = str(base / "instance")
-    url = f"sqlite:///{base / 'engage.sqlite3'}"
-    migrations.upgrade(url)
-    app = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": url,
-            "RATELIMIT_STORAGE_URI": "memory://",
-            "RATELIMIT_LOGIN": "1000 per minute",
-        }
-    )
-    ids: dict[str, Any] = {}
-    with app.app_context():
+    def prepare() -> dict[str, Any]:
+        from engage.extensions import db
+        from engage.models import Code, CodingSample, Comment, CommentCode, CommentCoded, Role
+        from engage.services import users
+
         staff = {
             role: users.create_user(
                 f"{role.value}@example.org", f"Browser {role.value}", role, BROWSER_PASSWORD
@@ -75,15 +58,10 @@ def coding_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str
         )
         db.session.add(sample)
         db.session.commit()
-        ids = {"comments": [c.id for c in comments], "sample": sample.id, "code": parking.id}
-        db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield {"url": f"http://127.0.0.1:{server.server_port}", **ids}
-    server.shutdown()
-    if previous is not None:
-        os.environ["ENGAGE_INSTANCE_PATH"] = previous
+        return {"comments": [c.id for c in comments], "sample": sample.id, "code": parking.id}
+
+    with serving(tmp_path_factory.mktemp("coding"), prepare=prepare) as (url, ids):
+        yield {"url": url, **ids}
 
 
 def test_team_filters_comments_and_codes_one_by_keyboard(browser, coding_server):

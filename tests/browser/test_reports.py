@@ -2,38 +2,23 @@
 
 from __future__ import annotations
 
-import os
-import threading
 from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
-from werkzeug.serving import make_server
 
-from tests.browser.conftest import BROWSER_PASSWORD, assert_accessible, sign_in
+from tests.browser.conftest import BROWSER_PASSWORD, assert_accessible, serving, sign_in
 
 
 @pytest.fixture(scope="module")
 def report_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app on its own SQLite file, with a viewer and a report's worth of comments."""
-    from engage import create_app
-    from engage.models import Role
-    from engage.services import migrations, users
-    from tests.reportdata import add_comments, make_world, mark_representative
 
-    base = tmp_path_factory.mktemp("reports-live")
-    os.environ["ENGAGE_INSTANCE_PATH"] = str(base / "instance")
-    url = f"sqlite:///{base / 'engage.sqlite3'}"
-    migrations.upgrade(url)
-    app = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": url,
-            "RATELIMIT_STORAGE_URI": "memory://",
-            "RATELIMIT_LOGIN": "1000 per minute",
-        }
-    )
-    with app.app_context():
+    def prepare() -> None:
+        from engage.models import Role
+        from engage.services import users
+        from tests.reportdata import add_comments, make_world, mark_representative
+
         world = make_world()
         for month, n in ((1, 30), (2, 4), (3, 22), (5, 15)):
             made = add_comments(
@@ -43,14 +28,9 @@ def report_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         add_comments(world, world.waits, 12, place=world.pennine, age_band="75+", sex="Male")
         add_comments(world, world.transport, 3)
         users.create_user("viewer@example.org", "Browser viewer", Role.VIEWER, BROWSER_PASSWORD)
-        from engage.extensions import db
 
-        db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with serving(tmp_path_factory.mktemp("reports-live"), prepare=prepare) as (url, _):
+        yield url
 
 
 def test_every_report_page_passes_axe_and_prints_without_the_site_chrome(page, report_server):
