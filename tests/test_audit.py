@@ -111,3 +111,23 @@ def test_residents_personal_details_never_enter_the_audit_log(app):
     logged = str([(e.before, e.after) for e in db.session.scalars(select(AuditEvent))])
     for secret in ("Aisha", "Khan", "aisha@example.org", "07700 900123", "BB1 1AA", "Asian"):
         assert secret not in logged, f"{secret!r} was copied into the audit log"
+
+
+def test_no_form_of_a_comments_text_enters_the_audit_log(app):
+    from engage.models import Comment
+    from engage.services import audit
+
+    with audit.acting_as(audit.Actor(None, "test")):
+        db.session.add(
+            Comment(
+                source="event", source_key="a1", original_text="Ask Fatima on 07700 900124",
+                proposed_redaction="Ask [name] on [phone number] (proposed)",
+                redacted_text="Ask [name] on [phone number] (approved)",
+                translation_text="Ask [name] on [phone number] (translated)",
+            )
+        )  # fmt: skip
+        db.session.commit()
+    logged = str([(e.before, e.after) for e in db.session.scalars(select(AuditEvent))])
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.entity_type == "comment"))
+    for text in ("Fatima", "(proposed)", "(approved)", "(translated)"):
+        assert text not in logged, f"{text!r} was copied into the audit log"

@@ -83,3 +83,16 @@ def test_security_headers_are_set(client):
     assert "default-src 'self'" in headers["Content-Security-Policy"]
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["X-Frame-Options"] == "DENY"
+
+
+def test_the_error_page_gives_a_reference_the_team_can_find_in_the_logs(app: Flask, client):
+    @app.route("/boom-with-reference")
+    def boom():  # pragma: no cover - exercised through the client
+        raise RuntimeError("unexpected")
+
+    boom.is_public = True
+    response = client.get("/boom-with-reference", headers={"X-Request-ID": "abcdef0123456789"})
+    assert response.status_code == 500
+    assert "give them this reference: <strong>abcdef012345</strong>" in response.get_data(
+        as_text=True
+    )
