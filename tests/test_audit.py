@@ -128,6 +128,6 @@ def test_no_form_of_a_comments_text_enters_the_audit_log(app):
         )  # fmt: skip
         db.session.commit()
     logged = str([(e.before, e.after) for e in db.session.scalars(select(AuditEvent))])
-    assert db.session.scalar(select(AuditEvent).where(AuditEvent.entity_type == "comment"))
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.entity_type == "Comment"))
     for text in ("Fatima", "(proposed)", "(approved)", "(translated)"):
         assert text not in logged, f"{text!r} was copied into the audit log"
