@@ -6,7 +6,7 @@ import logging
 
 from flask import Flask, Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 from werkzeug.exceptions import HTTPException
 
 from engage.extensions import db
@@ -44,6 +44,17 @@ def _render(status: int, message: str | None = None, template: str | None = None
 
 
 def init_app(app: Flask) -> None:
+    # Registered after Flask-SQLAlchemy's own teardown, so it runs first. Ending the session rolls
+    # back its open transaction; if the database died since the page was made, that rollback
+    # fails, and without this the finished page became a bare server error.
+    @app.teardown_appcontext
+    def _end_session(_exc: BaseException | None) -> None:
+        try:
+            db.session.close()
+        except DBAPIError as err:
+            log.warning("database connection lost at the end of a request: %s", type(err).__name__)
+            db.session().invalidate()  # drop the dead connection; nothing to roll back
+
     @app.errorhandler(CSRFError)
     def _csrf(err: CSRFError) -> Response:
         # Typically an expired session or a form left open across a restart.

@@ -295,7 +295,18 @@ def test_no_accepted_submission_is_lost_when_postgresql_restarts_mid_flow(restar
 
     # Concurrent residents across a second crash-restart.
     during = [Resident(restart_app.test_client(), f"during-{i}", outages) for i in range(6)]
-    threads = [threading.Thread(target=r.complete) for r in during]
+    errors: list[str] = []
+
+    def complete(resident: Resident) -> None:
+        try:
+            resident.complete()
+        except BaseException as err:  # noqa: BLE001 - reported below with the marker
+            import traceback
+
+            errors.append(f"{resident.outcome.marker}: {traceback.format_exc()}")
+            raise err
+
+    threads = [threading.Thread(target=complete, args=(r,)) for r in during]
     for t in threads:
         t.start()
     time.sleep(0.2)
@@ -304,6 +315,7 @@ def test_no_accepted_submission_is_lost_when_postgresql_restarts_mid_flow(restar
     for t in threads:
         t.join(timeout=120)
     outcomes += [r.outcome for r in during]
+    assert not errors, "a resident's browser failed:\n" + "\n".join(errors)
     _assert_friendly(outages)
 
     # Afterwards: the app recovered without a restart, and each accepted answer is stored once.
