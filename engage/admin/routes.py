@@ -75,7 +75,8 @@ def edit_user(user_id: int) -> str | Response:
 def audit_log() -> str:
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     entity = request.args.get("entity") or None
-    events, has_more = audit_service.list_events(page=page, entity_type=entity)
+    kind = request.args.get("kind") or None
+    events, has_more = audit_service.list_events(page=page, entity_type=entity, kind=kind)
     return render_template(
         "admin/audit.html",
         events=events,
@@ -83,6 +84,8 @@ def audit_log() -> str:
         has_more=has_more,
         entity=entity,
         entity_types=audit_service.entity_types(),
+        kind=kind,
+        kinds=audit_service.kinds(),
     )
 
 

@@ -222,8 +222,19 @@ def member(person_id: int) -> str | Response:
         if action == "send_link":
             panel.send_profile_link(person)
             flash("A link to manage their details has been sent.", "success")
+    if person.communication_needs or person.communication_other:
+        # Needs can reveal a disability: the team sees them to meet them, and each view is logged.
+        from engage.services import audit_log
+
+        audit_log.log_special_category_access(
+            person.id, ["communication needs"], "meeting their communication needs"
+        )
     return render_template(
-        "panel/member.html", person=person, form=form, member=panel.membership(person)
+        "panel/member.html",
+        person=person,
+        form=form,
+        member=panel.membership(person),
+        need_names=panel.COMMUNICATION_NEEDS,
     )
 
 

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from flask import Flask, has_request_context
+from flask import Flask, has_request_context, request
 from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import Session, scoped_session
 
@@ -205,6 +205,33 @@ def record(
         note=note,
     )
     session.add(event)
+    return event
+
+
+# The action of an event saying a staff member was shown a named person's special-category data.
+SPECIAL_CATEGORY_ACCESS = "access"
+
+
+def record_special_category_access(
+    session: AnySession, person_id: int, categories: list[str] | tuple[str, ...], purpose: str
+) -> AuditEvent | None:
+    """Log that staff were shown these kinds of a person's special-category data, never the values.
+
+    Who (the actor), whose (the person's id), what (the kinds, such as "ethnicity", and the page),
+    why (``purpose``) and when. Nothing is logged when nothing was shown.
+    """
+    kinds = sorted(set(categories))
+    if not kinds:
+        return None
+    route = request.endpoint if has_request_context() else None
+    event = record(
+        session,
+        SPECIAL_CATEGORY_ACCESS,
+        "Person",
+        str(person_id),
+        note=f"special-category data shown ({', '.join(kinds)}) for {purpose}",
+    )
+    event.after = {"categories": kinds, "purpose": purpose, "route": route}
     return event
 
 

@@ -162,5 +162,12 @@ def export_person(person_id: int, requested_by: str) -> dict[str, Any]:
     audit.record(
         db.session, "subject_access", "person", str(person.id), note=f"exported for {requested_by}"
     )
+    if audit.current_actor() is not None:  # staff, not the resident: log which kinds they saw
+        shown = [k for k, v in (data["demographics"] or {}).items() if v is not None]
+        if any(data["communication_needs"].values()):
+            shown.append("communication needs")
+        audit.record_special_category_access(
+            db.session, person.id, shown, "a subject access request"
+        )
     db.session.commit()
     return data
