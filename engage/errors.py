@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 
 from flask import Flask, Response, jsonify, render_template, request
@@ -24,7 +25,10 @@ TITLES = {
     429: "Too many attempts",
     500: "Sorry, there is a problem with the service",
     503: "Sorry, the service is unavailable",
+    507: "Sorry, the server has run out of space",
 }
+# errno values that mean the server's disk has no room: full, over quota, a file-size limit.
+NO_ROOM = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 
 
 def _wants_json() -> bool:
@@ -89,6 +93,18 @@ def init_app(app: Flask) -> None:
         else:
             message = "The database could not be reached. Try again in a few minutes."
         return _render(503, message)
+
+    @app.errorhandler(OSError)
+    def _no_room(err: OSError) -> Response:
+        if err.errno not in NO_ROOM:
+            return _unexpected(err)
+        db.session.rollback()
+        log.error("disk full: %s", err.strerror)
+        return _render(
+            507,
+            "The server has no room left to keep what you sent, so nothing was saved. "
+            "Tell the service's administrator (the disk needs space), then try again.",
+        )
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception) -> Response:

@@ -6,6 +6,7 @@ import argparse
 import csv
 import json
 import os
+import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -169,3 +170,17 @@ def main(argv: list[str] | None = None) -> int:
     except (InputError, PipelineError, TaxonomyError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except (OSError, sqlite3.Error) as exc:
+        # A cache or output folder that cannot be written, or a full disk: say which and what to do.
+        cache = (
+            getattr(args, "cache_dir", None) or os.environ.get("ENGAGE_TOPICS_CACHE") or "~/.cache"
+        )
+        where = getattr(exc, "filename", None) or (
+            f"the embedding cache in {cache}" if isinstance(exc, sqlite3.Error) else "a file"
+        )
+        print(
+            f"error: could not write {where} ({getattr(exc, 'strerror', None) or exc}). "
+            "Free disk space there, or choose a writable folder with --cache-dir or --out.",
+            file=sys.stderr,
+        )
+        return 3

@@ -9,7 +9,9 @@ end, so a failed or cancelled run leaves the previous results exactly as they we
 
 from __future__ import annotations
 
+import errno
 import shutil
+import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -426,11 +428,39 @@ def _explain(exc: Exception) -> str:
         detail = str(exc)
     elif isinstance(exc, MemoryError):
         detail = "The worker ran out of memory. Analyse fewer comments at once or add memory."
-    elif isinstance(exc, OSError):
-        detail = f"The server could not write its files ({exc.strerror or exc}). Check disk space."
+    elif isinstance(exc, OSError | sqlite3.Error):
+        detail = _explain_storage(exc)
     else:
         detail = f"An unexpected error stopped the run ({exc.__class__.__name__})."
     return f"{detail} The previous results are unchanged."
+
+
+# errno values that mean "no room": a full disk, a quota, a file-size limit.
+_NO_ROOM = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+
+
+def _explain_storage(exc: OSError | sqlite3.Error) -> str:
+    """Say which folder could not be written and what a person can do about it."""
+    cache = current_app.config["ENGAGE_TOPICS_CACHE"]
+    if isinstance(exc, sqlite3.Error):
+        # Raw sqlite3 errors come only from the embedding cache (Engage's own database is reached
+        # through SQLAlchemy): SQLITE_FULL on a full disk, an I/O error at a file-size limit.
+        text = str(exc).lower()
+        where = f"the embedding cache in {cache}"
+        full = "full" in text or "i/o" in text
+    else:
+        where = exc.filename or cache
+        full = exc.errno in _NO_ROOM
+    if full:
+        return (
+            f"The server ran out of disk space writing {where}. Free space on that disk (or set "
+            "ENGAGE_TOPICS_CACHE to a folder on a disk with room), then start the run again."
+        )
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    return (
+        f"The server could not write {where} ({reason}). Give the worker's user write access "
+        "to it, or set ENGAGE_TOPICS_CACHE to a writable folder, then start the run again."
+    )
 
 
 def _finish(run_id: int, status: str, message: str) -> None:
