@@ -1,10 +1,30 @@
-"""Security headers and a strict Content Security Policy with a per-request nonce."""
+"""Security headers, a strict Content Security Policy with a per-request nonce, and form input
+without NUL characters."""
 
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
-from flask import Flask, Response, g
+from flask import Flask, Request, Response, g
+from werkzeug.formparser import FormDataParser
+
+
+class _FormDataWithoutNul(FormDataParser):
+    """Drop NUL characters from submitted fields: no person types one, SQLite would keep it, and
+    PostgreSQL refuses it in text (a server error instead of the resident's page)."""
+
+    def parse(self, *args: Any, **kwargs: Any) -> Any:
+        stream, form, files = super().parse(*args, **kwargs)
+        if any("\x00" in k or "\x00" in v for k, v in form.items(multi=True)):
+            form = self.cls(
+                (k.replace("\x00", ""), v.replace("\x00", "")) for k, v in form.items(multi=True)
+            )
+        return stream, form, files
+
+
+class EngageRequest(Request):
+    form_data_parser_class = _FormDataWithoutNul
 
 
 def csp_nonce() -> str:
@@ -14,6 +34,7 @@ def csp_nonce() -> str:
 
 
 def init_app(app: Flask) -> None:
+    app.request_class = EngageRequest
     app.jinja_env.globals["csp_nonce"] = csp_nonce
 
     @app.after_request

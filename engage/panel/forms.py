@@ -146,12 +146,16 @@ class JoinPanelForm(CommunicationMixin, DemographicsMixin, FlaskForm):
     def validate(self, extra_validators: Any = None) -> bool:
         ok = super().validate(extra_validators)
         # The contact detail needed depends on the chosen way of contact.
-        if self.contact_preference.data == "email" and not self.email.data:
+        # Stripped: Optional() lets spaces past the other checks, and spaces are no address.
+        if self.contact_preference.data == "email" and not (self.email.data or "").strip():
             self.email.errors = [
                 _l("Enter your email address, or choose another way to contact you")
             ]
             ok = False
-        if self.contact_preference.data in ("text", "phone") and not self.phone.data:
+        if (
+            self.contact_preference.data in ("text", "phone")
+            and not (self.phone.data or "").strip()
+        ):
             self.phone.errors = [
                 _l("Enter your phone number, or choose another way to contact you")
             ]

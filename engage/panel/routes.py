@@ -24,6 +24,7 @@ from engage.panel.forms import (
 from engage.services import panel
 from engage.services.demographics import FIELDS as DEMOGRAPHIC_FIELDS
 from engage.services.errors import DomainError
+from engage.survey.forms import POSTCODE
 
 bp = Blueprint("panel", __name__)
 SOMEWHERE_ELSE = "elsewhere"
@@ -47,11 +48,27 @@ def _language_choices() -> list[SelectChoice]:
     return choices
 
 
+def _choices(field: Any) -> set[str]:
+    """The values a choice field offers (SelectChoice objects, or (value, label) pairs)."""
+    return {
+        str(c.value if isinstance(c, SelectChoice) else c[0] if isinstance(c, tuple) else c)
+        for c in field.choices or ()
+    }
+
+
+def _chosen(field: Any) -> str | None:
+    """The field's value only if it is one of its choices: WTForms' Optional() lets a value of
+    spaces past the choice check, and no browser sends one, so it counts as no answer."""
+    value = (field.data or "").strip()
+    return value if value and value in _choices(field) else None
+
+
 def _communication(form: Any) -> panel.CommunicationNeeds:
+    allowed = _choices(form.communication_needs)
     return panel.CommunicationNeeds(
-        preferred_language=form.preferred_language.data or None,
-        needs=tuple(form.communication_needs.data or ()),
-        other=form.communication_other.data or None,
+        preferred_language=_chosen(form.preferred_language),
+        needs=tuple(n for n in form.communication_needs.data or () if n in allowed),
+        other=(form.communication_other.data or "").strip() or None,
     )
 
 
@@ -65,8 +82,14 @@ def _place_id(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
 
 
+def _postcode(value: str | None) -> str | None:
+    """A validated postcode as it is written, "PR1 8XY": any run of spaces becomes one."""
+    match = POSTCODE.match((value or "").strip().upper())
+    return " ".join(part for part in match.groups() if part) if match else None
+
+
 def _demographics(form: Any) -> dict[str, str | None]:
-    return {key: (getattr(form, key).data or None) for key in DEMOGRAPHIC_FIELDS}
+    return {key: _chosen(getattr(form, key)) for key in DEMOGRAPHIC_FIELDS}
 
 
 @bp.route("/panel/join", methods=["GET", "POST"])
@@ -82,9 +105,9 @@ def join() -> str | Response:
                 panel.Joining(
                     given_name=form.given_name.data,
                     family_name=form.family_name.data or None,
-                    email=form.email.data or None,
-                    phone=form.phone.data or None,
-                    postcode=(form.postcode.data or "").strip().upper() or None,
+                    email=(form.email.data or "").strip() or None,
+                    phone=(form.phone.data or "").strip() or None,
+                    postcode=_postcode(form.postcode.data),
                     place_id=_place_id(form.place.data),
                     contact_preference=form.contact_preference.data or "email",
                     demographics=_demographics(form),
@@ -141,7 +164,7 @@ def profile(token: str) -> str | Response:
         panel.update_details(
             person,
             form.contact_preference.data or "email",
-            form.phone.data or None,
+            (form.phone.data or "").strip() or None,
             _place_id(form.place.data),
             _demographics(form),
             bool(form.consent_demographics.data),
