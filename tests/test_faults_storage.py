@@ -256,3 +256,19 @@ def test_an_upload_when_the_disk_is_full_fails_clearly_and_loses_nothing(tmp_pat
     assert len(batches) == 2, f"expected the uploads before and after only, got {batches}"
     kept = sorted(p.name for p in (instance / "imports").iterdir())
     assert kept == sorted(name for _, name in batches), "a partial file was left, or one lost"
+
+
+def test_readiness_warns_of_an_unwritable_cache_without_taking_the_site_down(app, client, tmp_path):
+    fine = client.get("/api/ready").json
+    assert fine["status"] == "ready" and fine["warnings"] == [], fine
+    assert fine["storage"]["instance"]["writable"] is True
+    assert fine["storage"]["instance"]["free_bytes"] > 0
+
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    app.config["ENGAGE_TOPICS_CACHE"] = str(cache / "topics")  # not made yet: its parent counts
+    with unwritable(cache):
+        report = client.get("/api/ready")
+    assert report.status_code == 200, "residents' pages do not need the cache"
+    assert report.json["storage"]["topics cache"]["writable"] is False
+    assert report.json["warnings"] == [f"topics cache folder {cache / 'topics'} is not writable"]
