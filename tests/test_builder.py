@@ -300,7 +300,8 @@ def test_a_question_can_be_shown_only_for_an_answer_to_an_earlier_section(client
     auth.login(Role.ENGAGEMENT)
     url = f"{BASE}/{survey.id}/questions/{later.id}"
     page = client.get(url).get_data(as_text=True)
-    assert "Which hospital did you visit? - Furness General" in page, "earlier answers are offered"
+    assert "Answer to 'Which hospital did you visit?'" in page, "earlier answers are offered"
+    assert 'value="[&#34;hospital&#34;, &#34;Furness General&#34;]"' in page
 
     post_form(
         client,

@@ -10,7 +10,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     RadioField,
-    SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
@@ -18,11 +17,9 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, StopValidation
 
-from engage.models import Question
+from engage.models import Question, Section
 from engage.services.builder import AUDIENCES, DEMOGRAPHICS_BLOCK, KINDS
 from engage.survey.forms import DatePartsField
-
-ALWAYS = ""
 
 
 class DateField(DatePartsField):
@@ -117,29 +114,80 @@ class SurveyDetailsForm(FlaskForm):
         return ok
 
 
-def routing_choices(targets: list[Question], none_label: str) -> list[SelectChoice]:
-    """One choice per (earlier question, answer): the select value carries both."""
-    choices = [SelectChoice(ALWAYS, none_label)]
+ROUTING_HINT = (
+    "Leave every box unticked to always show it. Tick one or more answers to one earlier "
+    "question to show it only to people who gave any of them. Only questions in earlier "
+    "sections can be used, because answers are saved a section at a time"
+)
+
+
+class RoutingField(SelectMultipleField):
+    """Answers to one earlier question, ticked as checkboxes; nothing ticked means always shown.
+
+    Each value carries its question and answer as JSON ``[key, option]``, so one field can offer
+    the answers of several earlier questions, each group under its question's wording.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.choice_labels: list[tuple[str, tuple[str, str]]] = []
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        # An empty value is "always show" (what the single-answer select used to send).
+        super().process_formdata([v for v in valuelist if v])
+
+    def pre_validate(self, form: Any) -> None:
+        super().pre_validate(form)
+        keys = {parse_routing_value(v)[0] for v in self.data or []}
+        if len(keys) > 1:
+            raise StopValidation(
+                "Tick answers to one question only: routing depends on one earlier question"
+            )
+
+    def groups(self) -> list[tuple[str, list[tuple[str, str, bool]]]]:
+        """(question wording, [(value, option, ticked)]) per earlier question, as offered."""
+        chosen = set(self.data or [])
+        found: dict[str, list[tuple[str, str, bool]]] = {}
+        for value, label in self.choice_labels:
+            question, option = label
+            found.setdefault(question, []).append((value, option, value in chosen))
+        return list(found.items())
+
+
+def routing_choices(targets: list[Question]) -> list[SelectChoice]:
+    """One choice per (earlier question, answer): the value carries both."""
+    choices = []
     for q in targets:
         for option in q.options:
             choices.append(SelectChoice(json.dumps([q.key, option]), f"{q.text} - {option}"))
     return choices
 
 
-def routing_value(parts: tuple[str, str] | None) -> str:
-    return json.dumps(list(parts)) if parts else ALWAYS
+def set_routing_choices(field: RoutingField, targets: list[Question]) -> None:
+    field.choices = routing_choices(targets)
+    field.choice_labels = [
+        (json.dumps([q.key, option]), (q.text, option)) for q in targets for option in q.options
+    ]
 
 
-def parse_routing(value: str | None) -> tuple[str | None, str | None]:
-    if not value:
-        return None, None
+def routing_value(choice: tuple[str, list[str]] | None) -> list[str]:
+    if not choice:
+        return []
+    key, options = choice
+    return [json.dumps([key, option]) for option in options]
+
+
+def parse_routing_value(value: str) -> tuple[str, str]:
     key, option = json.loads(value)
     return str(key), str(option)
 
 
-ROUTING_HINT = (
-    "Only questions in earlier sections can be used, because answers are saved a section at a time"
-)
+def parse_routing(values: list[str] | None) -> tuple[str | None, list[str] | None]:
+    """The question key and the ticked answers, or (None, None) for always shown."""
+    pairs = [parse_routing_value(v) for v in values or [] if v]
+    if not pairs:
+        return None, None
+    return pairs[0][0], [option for _, option in pairs]
 
 
 class SectionForm(FlaskForm):
@@ -150,7 +198,9 @@ class SectionForm(FlaskForm):
             Length(max=200, message="Section title must be 200 characters or fewer"),
         ],
     )
-    show_if = SelectField("Show this section", description=ROUTING_HINT, validators=[Optional()])
+    show_if = RoutingField(
+        "Show this section only when the answer is", description=ROUTING_HINT, choices=[]
+    )
 
 
 class NewSectionForm(FlaskForm):
@@ -198,7 +248,9 @@ class QuestionForm(FlaskForm):
             Length(max=300, message="Error message must be 300 characters or fewer"),
         ],
     )
-    show_if = SelectField("Show this question", description=ROUTING_HINT, validators=[Optional()])
+    show_if = RoutingField(
+        "Show this question only when the answer is", description=ROUTING_HINT, choices=[]
+    )
 
     def validate(self, extra_validators: Any = None) -> bool:
         ok = super().validate(extra_validators)
@@ -226,3 +278,36 @@ def new_question_form() -> QuestionForm:
 
 class ConfirmForm(FlaskForm):
     """A button with a CSRF token, for actions that need only a yes."""
+
+
+class MoveQuestionForm(FlaskForm):
+    destination = RadioField(
+        "Where should this question go?",
+        description=(
+            "A question can only be routed on an answer given in an earlier section, so a move "
+            "that would break routing is refused and the rule is named"
+        ),
+        validators=[InputRequired("Select where the question should go")],
+    )
+
+    def chosen(self) -> tuple[int, int]:
+        """The (section id, position among its other questions) selected."""
+        section_id, index = (self.destination.data or "").split(":")
+        return int(section_id), int(index)
+
+
+def move_choices(sections: list[Section], question: Question) -> tuple[list[SelectChoice], str]:
+    """Every place the question could go, and the value of where it is now."""
+    choices, current = [], ""
+    for number, section in enumerate(sections, start=1):
+        name = f"Section {number}, '{section.title}'"
+        others = [q for q in section.questions if q is not question]
+        for index in range(len(others) + 1):
+            where = "first" if index == 0 else f"after '{others[index - 1].text}'"
+            value = f"{section.id}:{index}"
+            here = section is question.section and section.questions.index(question) == index
+            if here:
+                current = value
+            label = f"{name}: {where}" + (" (where it is now)" if here else "")
+            choices.append(SelectChoice(value, label))
+    return choices, current

@@ -12,14 +12,16 @@ from wtforms.fields.choices import SelectChoice
 from engage.auth import roles_required
 from engage.builder.forms import (
     ConfirmForm,
+    MoveQuestionForm,
     NewSectionForm,
     QuestionForm,
     SectionForm,
     SurveyDetailsForm,
+    move_choices,
     new_question_form,
     parse_routing,
-    routing_choices,
     routing_value,
+    set_routing_choices,
 )
 from engage.i18n import direction as text_direction
 from engage.models import Role, Section, Survey
@@ -269,12 +271,10 @@ def edit_section(survey_id: int, section_id: int) -> str | WResponse:
     section = builder.get_section(survey_id, section_id)
     survey = section.survey
     form = SectionForm()
-    form.show_if.choices = routing_choices(
-        builder.routing_targets(survey, section), "Always show this section"
-    )
+    set_routing_choices(form.show_if, builder.routing_targets(survey, section))
     if request.method == "GET":
         form.title.data = section.title
-        form.show_if.data = routing_value(builder.rule_parts(survey, section.show_if))
+        form.show_if.data = routing_value(builder.rule_choice(survey, section.show_if))
     if form.validate_on_submit():
         key, answer = parse_routing(form.show_if.data)
         try:
@@ -292,7 +292,10 @@ def edit_section(survey_id: int, section_id: int) -> str | WResponse:
 def move_section(survey_id: int, section_id: int) -> WResponse:
     # CSRFProtect has already checked the token of this one-button form.
     step = -1 if request.form.get("direction") == "up" else 1
-    builder.move_section(survey_id, section_id, step)
+    try:
+        builder.move_section(survey_id, section_id, step)
+    except builder.Invalid as err:
+        flash(err.message, "info")
     return _to_survey(survey_id, f"section-{section_id}")
 
 
@@ -340,9 +343,7 @@ def add_question(survey_id: int, section_id: int) -> str | WResponse:
     section = builder.get_section(survey_id, section_id)
     survey = section.survey
     form = new_question_form()
-    form.show_if.choices = routing_choices(
-        builder.routing_targets(survey, section), "Always show this question"
-    )
+    set_routing_choices(form.show_if, builder.routing_targets(survey, section))
     if form.validate_on_submit():
         try:
             added = builder.add_question(survey.id, section.id, _spec(form))
@@ -363,9 +364,7 @@ def edit_question(survey_id: int, question_id: int) -> str | WResponse:
     section = question.section
     survey = section.survey
     form = QuestionForm()
-    form.show_if.choices = routing_choices(
-        builder.routing_targets(survey, section), "Always show this question"
-    )
+    set_routing_choices(form.show_if, builder.routing_targets(survey, section))
     if request.method == "GET":
         form.kind.data = question.kind
         form.text.data = question.text
@@ -373,7 +372,7 @@ def edit_question(survey_id: int, question_id: int) -> str | WResponse:
         form.required.data = question.required
         form.options.data = "\n".join(question.options or [])
         form.error_message.data = question.error_message
-        form.show_if.data = routing_value(builder.rule_parts(survey, question.show_if))
+        form.show_if.data = routing_value(builder.rule_choice(survey, question.show_if))
     if form.validate_on_submit():
         try:
             builder.update_question(survey.id, question.id, _spec(form))
@@ -399,6 +398,34 @@ def move_question(survey_id: int, question_id: int) -> WResponse:
     step = -1 if request.form.get("direction") == "up" else 1
     builder.move_question(survey_id, question_id, step)
     return _to_survey(survey_id, f"question-{question_id}")
+
+
+@bp.route("/<int:survey_id>/questions/<int:question_id>/move-to", methods=["GET", "POST"])
+@roles_required(Role.ENGAGEMENT)
+def move_question_to(survey_id: int, question_id: int) -> str | WResponse:
+    """Move a question to another section, or to another place in its own, without JavaScript."""
+    question = builder.get_question(survey_id, question_id)
+    survey = question.section.survey
+    form = MoveQuestionForm()
+    form.destination.choices, current = move_choices(list(survey.sections), question)
+    if request.method == "GET":
+        form.destination.data = current
+    if form.validate_on_submit():
+        section_id, index = form.chosen()
+        try:
+            builder.move_question_to(survey.id, question.id, section_id, index)
+        except DomainError as err:
+            _blame(form, err, "destination")
+        else:
+            flash("Question moved.", "success")
+            return _to_survey(survey.id, f"question-{question.id}")
+    return render_template(
+        "builder/move_question.html",
+        survey=survey,
+        question=question,
+        form=form,
+        responses=builder.response_count(survey.id),
+    )
 
 
 @bp.route("/<int:survey_id>/questions/<int:question_id>/delete", methods=["GET", "POST"])

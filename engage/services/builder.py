@@ -8,6 +8,7 @@ An open survey must stay fit to publish: a change that would add a reason it is 
 
 from __future__ import annotations
 
+import copy as copy_module
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -98,9 +99,9 @@ class QuestionSpec:
     options: list[str] = field(default_factory=list)
     error_message: str | None = None
     # Routing: show only when question ``show_if_key`` was answered with the option text
-    # ``show_if_value``.
+    # ``show_if_value``, or with any of them when it is a list.
     show_if_key: str | None = None
-    show_if_value: str | None = None
+    show_if_value: str | list[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -301,9 +302,19 @@ def _routing_problems(
         return [f"The routing of {what} refers to question '{key}', which does not exist"]
     if target.section.position >= section.position:
         return [f"The routing of {what} must depend on a question in an earlier section"]
-    if _option_value(target, rule.get("equals")) is None:
-        return [f"The routing of {what} refers to an answer '{key}' does not offer"]
+    for value in rule_values(rule):
+        if _option_value(target, value) is None:
+            return [f"The routing of {what} refers to an answer '{key}' does not offer"]
     return []
+
+
+def rule_values(rule: dict[str, Any] | None) -> list[Any]:
+    """The stored answers a rule shows for: ``{"in": [...]}``, or the older ``{"equals": v}``."""
+    if not rule:
+        return []
+    if isinstance(rule.get("in"), list):
+        return list(rule["in"])
+    return [rule["equals"]] if "equals" in rule else []
 
 
 def _option_value(target: Question, value: Any) -> Any:
@@ -382,7 +393,7 @@ def copy(survey_id: int, created_by_id: int | None = None) -> Survey:
 
 
 def _copied(rule: dict[str, Any] | None) -> dict[str, Any] | None:
-    return dict(rule) if rule else None
+    return copy_module.deepcopy(rule) if rule else None
 
 
 # --- sections -----------------------------------------------------------------------------------
@@ -409,38 +420,66 @@ def _commit_keeping_it_publishable(survey: Survey, baseline: frozenset[str]) -> 
 
 
 def _rule(
-    survey: Survey, section: Section, key: str | None, answer: str | None, field_name: str
+    survey: Survey,
+    section: Section,
+    key: str | None,
+    answer: str | list[str] | tuple[str, ...] | None,
+    field_name: str,
 ) -> dict[str, Any] | None:
-    """A routing rule on ``key`` being answered ``answer`` (an option's text), once checked."""
+    """A routing rule on ``key`` being answered with any of ``answer`` (options' text), checked.
+
+    One answer is stored as ``{"question": key, "equals": value}``, as rules always were;
+    several as ``{"question": key, "in": [values]}`` in the order the question offers them.
+    """
     if not key:
         return None
     target = next((q for q in routing_targets(survey, section) if q.key == key), None)
     if target is None:
         raise Invalid("Choose a question from an earlier section", field_name)
-    if answer not in target.options:
+    answers = [answer] if isinstance(answer, str) else list(answer or [])
+    if not answers:
+        raise Invalid(f"Choose at least one answer to '{target.text}'", field_name)
+    if any(a not in target.options for a in answers):
         raise Invalid(f"Choose one of the answers to '{target.text}'", field_name)
+    chosen = [o for o in target.options if o in answers]
     # Ratings are stored as the option's position, so the rule must compare positions too.
-    stored = target.options.index(answer) + 1 if target.kind == "rating" else answer
-    return {"question": key, "equals": stored}
+    stored = [target.options.index(o) + 1 if target.kind == "rating" else o for o in chosen]
+    if len(stored) == 1:
+        return {"question": key, "equals": stored[0]}
+    return {"question": key, "in": stored}
+
+
+def rule_choice(survey: Survey, rule: dict[str, Any] | None) -> tuple[str, list[str]] | None:
+    """The (question key, option texts) a rule shows for, as the builder's forms offer them."""
+    if not rule or not rule.get("question"):
+        return None
+    key = str(rule["question"])
+    target = next((q for q in all_questions(survey) if q.key == key), None)
+    texts = []
+    for value in rule_values(rule):
+        if target is not None and target.kind == "rating" and isinstance(value, int):
+            if 1 <= value <= len(target.options):
+                texts.append(target.options[value - 1])
+                continue
+        texts.append(str(value))
+    return key, texts
 
 
 def rule_parts(survey: Survey, rule: dict[str, Any] | None) -> tuple[str, str] | None:
-    """The (question key, option text) a rule shows for, as the builder's forms offer them."""
-    if not rule:
+    """The (question key, first option text) a rule shows for; see ``rule_choice`` for all."""
+    choice = rule_choice(survey, rule)
+    if choice is None or not choice[1]:
         return None
-    key, value = rule.get("question"), rule.get("equals")
-    target = next((q for q in all_questions(survey) if q.key == key), None)
-    if target is not None and target.kind == "rating" and isinstance(value, int):
-        if 1 <= value <= len(target.options):
-            return str(key), target.options[value - 1]
-    return str(key), str(value)
+    return choice[0], choice[1][0]
 
 
 def describe_rule(survey: Survey, rule: dict[str, Any] | None) -> str:
-    parts = rule_parts(survey, rule)
-    if parts is None:
+    choice = rule_choice(survey, rule)
+    if choice is None:
         return "Always shown"
-    return f"Shown only when '{parts[0]}' is answered '{parts[1]}'"
+    key, texts = choice
+    answers = " or ".join(f"'{t}'" for t in texts)
+    return f"Shown only when '{key}' is answered {answers}"
 
 
 def add_section(survey_id: int, title: str) -> Section:
@@ -460,7 +499,7 @@ def update_section(
     section_id: int,
     title: str,
     show_if_key: str | None = None,
-    show_if_value: str | None = None,
+    show_if_value: str | list[str] | None = None,
 ) -> Section:
     section = get_section(survey_id, section_id)
     survey = section.survey
@@ -475,10 +514,11 @@ def update_section(
 
 
 def move_section(survey_id: int, section_id: int, step: int) -> None:
-    """Move a section one place up (``step`` -1) or down (+1)."""
+    """Move a section one place up (``step`` -1) or down (+1), unless that breaks routing."""
     section = get_section(survey_id, section_id)
     survey = section.survey
     baseline = _start_change(survey)
+    broken_before = _routing_breaks(survey)
     ordered = list(survey.sections)
     i = ordered.index(section)
     j = i + step
@@ -486,8 +526,40 @@ def move_section(survey_id: int, section_id: int, step: int) -> None:
         return
     ordered[i], ordered[j] = ordered[j], ordered[i]
     _renumber(ordered)
+    _refuse_new_routing_breaks(survey, broken_before, None)
     _questions_changed(survey)
     _commit_keeping_it_publishable(survey, baseline)
+
+
+def _routing_breaks(survey: Survey) -> dict[str, str]:
+    """Rules that depend on a question not asked in an earlier section, each explained.
+
+    Read from the objects in the session, so a move can be checked before it is flushed.
+    """
+    asked_in = {q.key: s.position for s in survey.sections for q in s.questions}
+    found: dict[str, str] = {}
+    for section in survey.sections:
+        ruled = [(section.show_if, f"section '{section.title}'")]
+        ruled += [(q.show_if, f"question '{q.text}'") for q in section.questions]
+        for rule, what in ruled:
+            key = (rule or {}).get("question")
+            if key in asked_in and asked_in[key] >= section.position:
+                condition = describe_rule(survey, rule).replace("Shown only", "shown only", 1)
+                found[what] = (
+                    f"{what} is {condition}, so '{key}' must be asked in an earlier section "
+                    "(answers are saved a section at a time)"
+                )
+    return found
+
+
+def _refuse_new_routing_breaks(
+    survey: Survey, before: dict[str, str], field_name: str | None
+) -> None:
+    """Undo the change and say which rule it breaks, if it breaks one that held before."""
+    new = [why for what, why in _routing_breaks(survey).items() if what not in before]
+    if new:
+        db.session.rollback()
+        raise Invalid("That move would break routing: " + "; ".join(new) + ".", field_name)
 
 
 def _renumber(items: list[Any]) -> None:
@@ -685,6 +757,35 @@ def move_question(survey_id: int, question_id: int, step: int) -> None:
     _renumber(ordered)
     _questions_changed(survey)
     _commit_keeping_it_publishable(survey, baseline)
+
+
+def move_question_to(survey_id: int, question_id: int, section_id: int, index: int) -> Question:
+    """Put a question at ``index`` among the other questions of a section (its own or another).
+
+    Refused when it would break routing: a rule must depend on a question in an earlier
+    section, both for the question's own rule and for every rule that depends on it. Answers
+    are stored by question, so they survive the move; with responses, a new version is recorded.
+    """
+    question = get_question(survey_id, question_id)
+    source = question.section
+    survey = source.survey
+    baseline = _start_change(survey)
+    target = get_section(survey_id, section_id)
+    broken_before = _routing_breaks(survey)
+    others = [q for q in target.questions if q is not question]
+    index = max(0, min(index, len(others)))
+    if source is target and list(target.questions).index(question) == index:
+        return question
+    if source is not target:
+        source.questions.remove(question)
+        _renumber(list(source.questions))
+    others.insert(index, question)
+    target.questions[:] = others
+    _renumber(others)
+    _refuse_new_routing_breaks(survey, broken_before, "destination")
+    _questions_changed(survey)
+    _commit_keeping_it_publishable(survey, baseline)
+    return question
 
 
 def delete_question(survey_id: int, question_id: int) -> None:

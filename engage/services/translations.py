@@ -67,11 +67,14 @@ def _routing_uses(survey: Survey) -> dict[tuple[str, str], str]:
     def note(rule: dict[str, Any] | None, where: str) -> None:
         if not rule or not rule.get("question"):
             return
-        key, equals = rule["question"], rule.get("equals")
-        # A rating rule names the option by position (1 = first); others by its value.
-        if isinstance(equals, int) and 0 < equals <= len(options.get(key, [])):
-            equals = options[key][equals - 1]
-        uses[(key, str(equals))] = where
+        key = rule["question"]
+        # One answer ("equals") or any of several ("in"): each is an answer routing needs.
+        values = rule["in"] if isinstance(rule.get("in"), list) else [rule.get("equals")]
+        for value in values:
+            # A rating rule names the option by position (1 = first); others by its value.
+            if isinstance(value, int) and 0 < value <= len(options.get(key, [])):
+                value = options[key][value - 1]
+            uses[(key, str(value))] = where
 
     for section in survey.sections:
         note(section.show_if, f"section '{section.title}'")
