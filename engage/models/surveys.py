@@ -57,7 +57,8 @@ class Section(Base):
     survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"), index=True)
     position: Mapped[int]
     title: Mapped[str] = mapped_column(String(200))
-    # Simple routing: show only when question ``key`` was answered with ``value``.
+    # Simple routing: show only when an earlier question was answered with any listed value:
+    # ``{"question": key, "in": [values]}``, or ``{"question": key, "equals": value}`` for one.
     show_if: Mapped[dict[str, Any] | None]
 
     survey: Mapped[Survey] = relationship(back_populates="sections")
