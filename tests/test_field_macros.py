@@ -129,3 +129,62 @@ def test_error_summary_names_a_lost_session_like_nhsuk_frontend_jinja(app: Flask
         ).render(form=form)
     assert "timed out" in lean, "the lost-session message is missing"
     assert _normalise(lean) == _normalise(reference), "error summary differs from NHS.UK's"
+
+
+COMPONENTS = [
+    (
+        'back_link("/surveys/a?x=1&y=2", "Back")',
+        'backLink({"href": "/surveys/a?x=1&y=2", "text": "Back"})',
+    ),
+    (
+        'submit_button("Continue", name="action", value="continue")',
+        'button({"text": "Continue", "name": "action", "value": "continue"})',
+    ),
+    (
+        'submit_button("Save", classes="nhsuk-button--secondary", name="action", value="save")',
+        'button({"text": "Save", "name": "action", "value": "save",'
+        ' "classes": "nhsuk-button--secondary"})',
+    ),
+    ('submit_button("Start now", classes="nhsuk-button--start")',
+     'button({"text": "Start now", "classes": "nhsuk-button--start"})'),  # fmt: skip
+    (
+        'submit_button("Send", prevent_double_click=true)',
+        'button({"text": "Send", "attributes": {"data-prevent-double-click": "true"}})',
+    ),
+    (
+        'summary_list([("Which <b>?", "A <script>", "/s/1#q", "Which <b>?"),'
+        ' (markup, "Not answered", "/s/1#r", "Where")], "Change")',
+        'summaryList({"rows": ['
+        '{"key": {"text": "Which <b>?"}, "value": {"text": "A <script>"},'
+        ' "actions": {"items": [{"href": "/s/1#q", "text": "Change",'
+        ' "visuallyHiddenText": "Which <b>?"}]}},'
+        '{"key": {"text": markup}, "value": {"text": "Not answered"},'
+        ' "actions": {"items": [{"href": "/s/1#r", "text": "Change",'
+        ' "visuallyHiddenText": "Where"}]}}]})',
+    ),
+    (
+        'panel("Thank you", markup)',
+        'panel({"titleText": "Thank you", "html": markup})',
+    ),
+]
+
+
+@pytest.mark.parametrize(("lean_call", "nhsuk_call"), COMPONENTS)
+def test_lean_components_write_the_markup_nhsuk_frontend_jinja_does(
+    app: Flask, lean_call: str, nhsuk_call: str
+) -> None:
+    markup = Markup('<span lang="en" dir="ltr">Town</span> <strong>ENG-1</strong>')
+    with app.test_request_context("/"):
+        env = app.jinja_env
+        lean = env.from_string(
+            '{% from "macros/components.html" import back_link, submit_button, summary_list,'
+            " panel %}{{ " + lean_call + " }}"
+        ).render(markup=markup)
+        reference = env.from_string(
+            '{% from "nhsuk/components/back-link/macro.jinja" import backLink %}'
+            '{% from "nhsuk/components/button/macro.jinja" import button %}'
+            '{% from "nhsuk/components/summary-list/macro.jinja" import summaryList %}'
+            '{% from "nhsuk/components/panel/macro.jinja" import panel %}'
+            "{{ " + nhsuk_call + " }}"
+        ).render(markup=markup)
+    assert _normalise(lean) == _normalise(reference), f"{lean_call} differs from NHS.UK's"
