@@ -60,6 +60,21 @@ def _new_code(length: int = 8) -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
 
 
+def _commit_keeping_loaded() -> None:
+    """Commit without expiring what this request loaded: it wrote those rows itself.
+
+    The default expiry would make the next attribute access re-read the response, the survey,
+    its sections and their questions (several queries a page) for values that cannot have
+    changed under this request; a later request starts a fresh session and reads them anew.
+    """
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
+
+
 def get_survey(slug: str) -> Survey:
     survey = db.session.scalar(select(Survey).where(Survey.slug == slug))
     if survey is None or survey.status == "draft":
@@ -95,7 +110,7 @@ def start_response(
         updated_at=utcnow(),
     )
     db.session.add(response)
-    db.session.commit()
+    _commit_keeping_loaded()
     return Started(response, token, code)
 
 
@@ -175,7 +190,7 @@ def save_answers(response: Response, section: Section, values: dict[str, Any]) -
         elif answer.value != value:
             answer.value = value
     response.updated_at = utcnow()
-    db.session.commit()
+    _commit_keeping_loaded()
 
 
 def first_unanswered(survey: Survey, answers: dict[str, Any]) -> int | None:
@@ -187,26 +202,30 @@ def first_unanswered(survey: Survey, answers: dict[str, Any]) -> int | None:
     return None
 
 
-def submit(response_id: int) -> Response:
+def submit(response_id: int, language: str | None = None) -> Response:
     """Mark the response submitted and turn its free text into comments, exactly once.
 
     The conditional UPDATE is the guard: a double click, a retried request or two workers racing
     can only move ``in_progress`` to ``submitted`` once; every other attempt changes nothing.
+    ``language``, the one the answers were given in, is recorded by that same UPDATE.
     """
     now = utcnow()
+    values: dict[str, Any] = {"status": "submitted", "submitted_at": now, "updated_at": now}
+    if language:
+        values["language"] = language
     result = db.session.execute(
         update(Response)
         .where(Response.id == response_id, Response.status == "in_progress")
-        .values(status="submitted", submitted_at=now, updated_at=now)
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
-    response = db.session.get(Response, response_id)
+    # Read the row as it is now (this request may hold it from before the UPDATE).
+    response = db.session.get(Response, response_id, populate_existing=True)
     if response is None:
         raise NotFound("We could not find that response")
     if result.rowcount == 1:  # type: ignore[attr-defined]  # a CursorResult for UPDATE
         _comments_from(response, now)
-    db.session.commit()
-    db.session.refresh(response)
+    _commit_keeping_loaded()
     return response
 
 

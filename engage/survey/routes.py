@@ -212,9 +212,7 @@ def check_answers(slug: str) -> str | WResponse:
         if not form.website.data:
             # Record the language the answers were given in (answers themselves are values).
             shown = _shown(survey)
-            response.language = shown.language if shown.translated else "en"
-            db.session.commit()
-            runner.submit(response.id)
+            runner.submit(response.id, language=shown.language if shown.translated else "en")
         return redirect(url_for("survey.confirmation", slug=slug))
     sections = runner.visible_sections(survey, answers)
     rows = [
