@@ -1,17 +1,28 @@
 """The residents' site in community languages: locale choice, direction and the switcher.
 
-Only resident-facing pages (the survey and panel blueprints' public views) are translated; staff
-pages stay in English so that a page is never half one language and half another.
+Only resident-facing pages (the survey, panel and "you said, we did" blueprints' public views)
+are translated; staff pages stay in English so that a page is never half one language and half
+another.
+
+Two languages are in play on a resident's page. The *chosen* language is the one the resident
+asked for (or their panel record, or their browser): any community language Engage knows. The
+*interface* language (Flask-Babel's locale) is the chosen one where Engage has a catalogue for
+it, otherwise English. A survey translated into a language without a catalogue (Punjabi, say) is
+still shown in it: its own text in Punjabi, marked ``lang="pa"``, around an English interface
+that says so.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
+from babel import Locale, UnknownLocaleError
 from flask import Flask, current_app, g, request, session, url_for
-from flask_babel import Babel
+from flask_babel import Babel, gettext, ngettext
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 SESSION_KEY = "language"
 DEFAULT_LANGUAGE = "en"
@@ -58,8 +69,31 @@ CHOICE_LABELS = (
 
 
 def supported() -> list[str]:
-    """Language codes residents may choose (config can add one, e.g. a test's pseudo-locale)."""
+    """Interface languages (config can add one, e.g. a test's pseudo-locale)."""
     return list(current_app.config.get("ENGAGE_LANGUAGES") or LANGUAGES)
+
+
+def known() -> list[str]:
+    """Every language a resident may choose: the interface's, and those surveys are written in.
+
+    The community languages are the ones the panel records (``panel.PREFERRED_LANGUAGES``);
+    a survey may be translated into any of them, whether or not the interface is.
+    """
+    from engage.services.panel import PREFERRED_LANGUAGES
+
+    return [*supported(), *(c for c in PREFERRED_LANGUAGES if c not in supported())]
+
+
+def language_names(code: str) -> tuple[str, str]:
+    """(name in the language itself, English name) for a known code; the code when unknown."""
+    if code in LANGUAGES:
+        return LANGUAGES[code].name, LANGUAGES[code].english_name
+    from engage.services.panel import PREFERRED_LANGUAGES
+
+    if code in PREFERRED_LANGUAGES:
+        own, english = PREFERRED_LANGUAGES[code]
+        return own, str(english)
+    return code, code
 
 
 def is_resident_page() -> bool:
@@ -71,18 +105,17 @@ def is_resident_page() -> bool:
 
 def remember_person_language(code: str | None) -> None:
     """A panel member's recorded language applies when the visit has not chosen one."""
-    if code in supported():
+    if code in known():
         g.engage_person_language = code
 
 
-def select_locale() -> str:
-    """?lang= (kept for the visit), the visit's choice, the member's, the browser's, English."""
-    try:
-        if not is_resident_page():
-            return DEFAULT_LANGUAGE
-    except RuntimeError:  # outside a request: jobs and emails pass a locale explicitly
-        return DEFAULT_LANGUAGE
-    choices = supported()
+def chosen_language() -> str:
+    """?lang= (kept for the visit), the visit's choice, the member's, the browser's, English.
+
+    Any known language counts, including one the interface has no catalogue for: surveys use
+    it where they have been translated into it.
+    """
+    choices = known()
     asked = request.args.get("lang")
     if asked in choices:
         session[SESSION_KEY] = asked
@@ -94,6 +127,25 @@ def select_locale() -> str:
     if member in choices:
         return str(member)
     return request.accept_languages.best_match(choices) or DEFAULT_LANGUAGE
+
+
+def select_locale() -> str:
+    """The chosen language where the interface has a catalogue for it, else English."""
+    try:
+        if not is_resident_page():
+            return DEFAULT_LANGUAGE
+    except RuntimeError:  # outside a request: jobs and emails pass a locale explicitly
+        return DEFAULT_LANGUAGE
+    chosen = chosen_language()
+    return chosen if chosen in supported() else DEFAULT_LANGUAGE
+
+
+def resident_language() -> str:
+    """The language a resident page should show content in (English on staff pages)."""
+    try:
+        return chosen_language() if is_resident_page() else current_language()
+    except RuntimeError:
+        return DEFAULT_LANGUAGE
 
 
 def current_language() -> str:
@@ -110,34 +162,124 @@ def direction(code: str) -> str:
     return "rtl" if code in RTL_LANGUAGES else "ltr"
 
 
+def offer_survey_languages(slug: str, codes: list[str]) -> None:
+    """On this survey's pages, the switcher also offers the languages it is translated into."""
+    g.engage_survey_languages = (slug, list(codes))
+
+
 def switcher() -> list[dict[str, Any]]:
-    """Links to this page in each other language; none on staff pages."""
+    """Links to this page in each other language; none on staff pages.
+
+    The interface languages, then on a survey's own pages each language that survey has a
+    published translation in (marked ``survey_only`` where the interface stays English).
+    """
     if not is_resident_page() or request.endpoint is None:
         return []
-    here = current_language()
+    here = chosen_language()
+    codes = [c for c in supported() if c in LANGUAGES]
+    offered = g.get("engage_survey_languages")
+    if offered and (request.view_args or {}).get("slug") == offered[0]:
+        codes += [c for c in offered[1] if c not in codes]
     args = {**(request.view_args or {}), **request.args.to_dict()}
     links = []
-    for code in supported():
-        language = LANGUAGES.get(code)
-        if language is None or code == here:
+    for code in codes:
+        if code == here:
             continue
+        name, english_name = language_names(code)
         args["lang"] = code
         links.append(
             {
                 "code": code,
-                "name": language.name,
-                "english_name": language.english_name,
-                "direction": language.direction,
+                "name": name,
+                "english_name": english_name,
+                "direction": direction(code),
+                "survey_only": code not in supported(),
                 "href": url_for(request.endpoint, **args),
             }
         )
     return links
 
 
+def interface_fallback() -> tuple[str, str] | None:
+    """(own name, English name) of the chosen language when the interface is English for want
+    of a catalogue in it; None otherwise."""
+    try:
+        if not is_resident_page():
+            return None
+        chosen = chosen_language()
+    except RuntimeError:
+        return None
+    if chosen in supported():
+        return None
+    return language_names(chosen)
+
+
 def needs_review() -> Language | None:
     """The current language when its interface text is still an unreviewed machine draft."""
     language = LANGUAGES.get(current_language())
     return language if language is not None and not language.reviewed else None
+
+
+@lru_cache(maxsize=32)
+def _plural_samples(code: str) -> dict[str, int]:
+    """One whole number for each plural category (CLDR) of ``code`` that whole numbers reach.
+
+    The browser's character count picks a message by ``Intl.PluralRules``, which names CLDR
+    categories (Polish: one, few, many, other); gettext picks by number. Rendering each
+    category's message from a number in it bridges the two.
+    """
+    try:
+        rule = Locale.parse(code).plural_form
+    except (ValueError, UnknownLocaleError):
+        return {"one": 1, "other": 5}
+    samples: dict[str, int] = {}
+    for number in range(0, 200):
+        samples.setdefault(rule(number), number)
+    # "other" may be reached only by fractions (Polish): give it the general plural.
+    samples.setdefault("other", 5)
+    return samples
+
+
+def character_count_messages() -> dict[str, Any]:
+    """The NHS.UK character count's messages in the page's language, as its macro's i18n options.
+
+    Its script fills in the count (``%{count}``) and picks a plural by the page's ``lang``.
+    """
+    count = "%{count}"
+    under: dict[str, str] = {}
+    over: dict[str, str] = {}
+    for category, n in _plural_samples(current_language()).items():
+        under[category] = ngettext(
+            "You have %(count)s character remaining",
+            "You have %(count)s characters remaining",
+            n,
+            count=count,
+        )
+        over[category] = ngettext(
+            "You have %(count)s character too many",
+            "You have %(count)s characters too many",
+            n,
+            count=count,
+        )
+    return {
+        "charactersUnderLimitText": under,
+        "charactersAtLimitText": gettext("You have 0 characters remaining"),
+        "charactersOverLimitText": over,
+    }
+
+
+def character_count_attributes() -> Markup:
+    """The same messages as data-i18n attributes, written as nhsuk-frontend-jinja writes them.
+
+    Without them the script speaks English whatever the page's language.
+    """
+    messages = character_count_messages()
+    pairs = [
+        *((f"characters-under-limit.{c}", t) for c, t in messages["charactersUnderLimitText"].items()),
+        ("characters-at-limit", messages["charactersAtLimitText"]),
+        *((f"characters-over-limit.{c}", t) for c, t in messages["charactersOverLimitText"].items()),
+    ]
+    return Markup("").join(Markup(' data-i18n.{}="{}"').format(key, text) for key, text in pairs)
 
 
 def init_app(app: Flask) -> None:
@@ -149,6 +291,9 @@ def init_app(app: Flask) -> None:
         text_direction=direction,
         language_switcher=switcher,
         language_needs_review=needs_review,
+        interface_fallback=interface_fallback,
+        character_count_attributes=character_count_attributes,
+        character_count_messages=character_count_messages,
     )
 
 
