@@ -623,9 +623,9 @@ def main() -> int:
         env["ENGAGE_WEB_THREADS"] = str(args.threads)
     cores = os.cpu_count() or 1
     workers = args.workers or int(
-        os.environ.get("ENGAGE_WEB_WORKERS", min(2 * cores + 1, 12))
+        os.environ.get("ENGAGE_WEB_WORKERS", min(cores + 1, 12))
     )  # as gunicorn.conf.py derives it
-    threads = args.threads or int(os.environ.get("ENGAGE_WEB_THREADS", 4))
+    threads = args.threads or int(os.environ.get("ENGAGE_WEB_THREADS", 2))
     load1, load5, load15 = os.getloadavg()
     amount = f"{args.submissions:,} visits" if args.submissions else f"{args.seconds:.0f} s"
     print(
@@ -656,6 +656,10 @@ def main() -> int:
         report_run("Survey flow (Engage)", survey, server.cpu_seconds, per_step=True)
         confirmed = [o for o in survey.outcomes if o.submitted]
         print(f"  submissions/s        {len(confirmed) / survey.seconds:8.1f}")
+        print(
+            f"  gunicorn CPU per submission {server.cpu_seconds * 1000 / max(len(confirmed), 1):.1f}"
+            " ms (every request of the visit, user+sys of master and workers)"
+        )
         print(latency_row("submit request", [o.submit_s for o in confirmed if o.submit_s]))
         problems = count_rows(url, warm.outcomes + survey.outcomes)
 
