@@ -180,8 +180,10 @@ class Resident:
             return None
         return response
 
-    def _step(self, method: str, url: str, data: dict | None = None, tries: int = 200):
-        for _ in range(tries):
+    def _step(self, method: str, url: str, data: dict | None = None, patience: float = 120.0):
+        # Time-based, not a count of tries: on a loaded CI machine a restart can take a while.
+        deadline = time.monotonic() + patience
+        while time.monotonic() < deadline:
             if method == "GET":
                 got = self._checked(self.client.get(url))
             else:
@@ -194,7 +196,7 @@ class Resident:
             if got is not None:
                 return got
             time.sleep(0.05)
-        raise AssertionError(f"{url} never recovered after {tries} tries")
+        raise AssertionError(f"{url} never recovered in {patience:.0f} s")
 
     def start(self) -> None:
         got = self._step("POST", f"/surveys/{SLUG}", {})
@@ -300,11 +302,10 @@ def test_no_accepted_submission_is_lost_when_postgresql_restarts_mid_flow(restar
     def complete(resident: Resident) -> None:
         try:
             resident.complete()
-        except BaseException as err:  # noqa: BLE001 - reported below with the marker
+        except BaseException:  # noqa: BLE001 - reported below with the marker
             import traceback
 
             errors.append(f"{resident.outcome.marker}: {traceback.format_exc()}")
-            raise err
 
     threads = [threading.Thread(target=complete, args=(r,)) for r in during]
     for t in threads:
@@ -313,7 +314,7 @@ def test_no_accepted_submission_is_lost_when_postgresql_restarts_mid_flow(restar
     cluster.stop("immediate")
     cluster.start()
     for t in threads:
-        t.join(timeout=120)
+        t.join(timeout=600)
     outcomes += [r.outcome for r in during]
     assert not errors, "a resident's browser failed:\n" + "\n".join(errors)
     _assert_friendly(outages)
