@@ -160,8 +160,11 @@ def main() -> int:
         )
         print(f"  target >= 1.70x and above LR: {f / vanilla:.2f}x, LR {lr_f1 / vanilla:.2f}x")
         results.append(f / vanilla)
-    print("summary: taxonomy only " + f"{results[0]:.2f}x; with {args.coded} coded " +
-          ", ".join(f"seed {s} {r:.2f}x" for s, r in zip(args.seeds, results[1:], strict=True)))
+    print(
+        "summary: taxonomy only "
+        + f"{results[0]:.2f}x; with {args.coded} coded "
+        + ", ".join(f"seed {s} {r:.2f}x" for s, r in zip(args.seeds, results[1:], strict=True))
+    )
     return 0
 
 

@@ -51,6 +51,15 @@ class ThemeAssigner:
     comments. Comments coded as "no theme" are a class of their own. A softmax whose temperature
     is fitted leave-one-out on the coded comments turns scores into probabilities; a main theme
     below `abstain_below` is withheld (abstention), further themes need `extra_above`.
+
+    When the team codes with its own theme names, a built-in theme they never used and one of
+    their own codes can be the same thing under two names ("Medication" and "Medicines,
+    prescriptions and pharmacy"). Such pairs (each the other's best match, cosine of the code's
+    examples-plus-name centroid to the theme's prototype centroid at least
+    `align_min_similarity`) are aligned: the team's code takes the built-in theme's prototypes
+    into its prior and the built-in theme stops competing for those comments (`aligned_` maps
+    theme index to code index). Built-in themes that match none of the team's codes stay, so
+    rare subjects the coded sample missed still find their theme.
     """
 
     def __init__(
@@ -66,6 +75,7 @@ class ThemeAssigner:
         abstain_below: float = 0.1,
         extra_above: float = 0.3,
         self_training: int = 1,
+        align_min_similarity: float = 0.6,
         chunk_size: int = 4096,
     ) -> None:
         self.min_similarity = min_similarity
@@ -79,6 +89,7 @@ class ThemeAssigner:
         self.abstain_below = abstain_below
         self.extra_above = extra_above
         self.self_training = self_training
+        self.align_min_similarity = align_min_similarity
         self.chunk_size = chunk_size  # comments scored at once: bounds the n x prototypes matrix
 
     # ---- fitting -------------------------------------------------------------------------
@@ -106,6 +117,7 @@ class ThemeAssigner:
         if unlabelled_vectors is not None and len(unlabelled_vectors) and self.self_training:
             self._self_train(np.asarray(unlabelled_vectors, dtype=np.float32))
         self.supervised_ = bool(coded_vectors is not None and coded_themes)
+        self.aligned_: dict[int, int] = {}
         if self.supervised_:
             assert coded_vectors is not None and coded_themes is not None
             index = {s: i for i, s in enumerate(self.slugs_)}
@@ -118,6 +130,7 @@ class ThemeAssigner:
                     Y[i, T] = 1.0
             self.coded_vectors_ = _l2(np.asarray(coded_vectors, dtype=np.float32))
             self.coded_labels_ = Y
+            self._align(taxonomy)
             S = self._scores(self.coded_vectors_, leave_one_out=True)
             # Softmax temperature by leave-one-out likelihood of the coded themes.
             grid = np.geomspace(0.005, 0.5, 40)
@@ -125,6 +138,26 @@ class ThemeAssigner:
             nll = [-(target * np.log(_softmax(S / t) + 1e-12)).sum(axis=1).mean() for t in grid]
             self.temperature_ = float(grid[int(np.argmin(nll))])
         return self
+
+    def _align(self, taxonomy: Taxonomy) -> None:
+        # Pair the team's own codes with built-in themes they never used (see the class doc).
+        Y, T = self.coded_labels_, len(self.slugs_)
+        used = Y[:, :T].sum(axis=0) > 0
+        own = np.array([t.source == "coded" for t in taxonomy.themes], dtype=bool)
+        spare = np.array([not t.non_answer for t in taxonomy.themes], dtype=bool)
+        codes = np.flatnonzero(used & own)
+        themes = np.flatnonzero(~used & ~own & spare)
+        if len(codes) == 0 or len(themes) == 0:
+            return
+        code_cents = _l2(Y[:, codes].T @ self.coded_vectors_ + self.proto_mean_[codes])
+        sims = code_cents @ self.proto_mean_[themes].T
+        merged = self.proto_mean_.copy()
+        for i, code in enumerate(codes):
+            j = int(sims[i].argmax())
+            if sims[i, j] >= self.align_min_similarity and int(sims[:, j].argmax()) == i:
+                self.aligned_[int(themes[j])] = int(code)
+                merged[code] = _l2(merged[code] + self.proto_mean_[themes[j]])
+        self.proto_mean_ = merged
 
     def _self_train(self, X: np.ndarray) -> None:
         # Move each theme toward how people actually phrase it: add the centroid of the comments
@@ -196,6 +229,8 @@ class ThemeAssigner:
             csim = X @ _l2(sums).T
             empty = np.broadcast_to(Y.sum(axis=0)[T] <= 0, (len(X),))
         csim[:, T] = np.where(empty, -np.inf, csim[:, T])  # no "no theme" coding: never wins
+        if self.aligned_:  # a built-in theme aligned with a team code speaks through that code
+            csim[:, list(self.aligned_)] = -np.inf
         return (csim + self.vote_weight * vote).astype(np.float32)
 
     def predict(self, X: np.ndarray) -> ThemeScores:

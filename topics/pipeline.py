@@ -465,6 +465,7 @@ class TopicPipeline:
                 "params": a.__dict__ and {k: v for k, v in vars(a).items() if not k.endswith("_")},
                 "slugs": a.slugs_, "non_answer_theme": a.non_answer_theme_,
                 "supervised": a.supervised_, "temperature": getattr(a, "temperature_", None),
+                "aligned": sorted([t, c] for t, c in getattr(a, "aligned_", {}).items()),
             }  # fmt: skip
             arrays |= {"proto_matrix": a.proto_matrix_, "proto_owner": a.proto_owner_,
                        "proto_mean": a.proto_mean_}  # fmt: skip
@@ -509,6 +510,7 @@ class TopicPipeline:
             a = ThemeAssigner(**info["params"])
             a.slugs_, a.non_answer_theme_ = info["slugs"], int(info["non_answer_theme"])
             a.supervised_ = bool(info["supervised"])
+            a.aligned_ = {int(t): int(c) for t, c in info.get("aligned", [])}
             a.proto_matrix_, a.proto_owner_ = arr("proto_matrix"), arr("proto_owner")
             a.proto_mean_ = arr("proto_mean")
             a.prototypes_ = [a.proto_matrix_[a.proto_owner_ == t] for t in range(len(a.slugs_))]

@@ -114,3 +114,36 @@ def test_themes_map_to_commissioning_intentions_with_evidence(guided) -> None:  
     assert "parking" in parking[0].evidence.shared_terms
     assert parking[0].evidence.closest_sentences, "closest sentences from the theme's comments"
     assert result["food-and-drink"].matches[0].key == "k3"
+
+
+def test_a_team_code_that_names_a_built_in_theme_differently_takes_its_comments(
+    embedder,  # noqa: ANN001
+    comments,  # noqa: ANN001
+    tmp_path: Path,
+) -> None:
+    ids, texts = comments
+    coded = {"c02": ["Car parking"], "c03": ["Car parking"], "c11": ["Meals"],
+             "c12": ["Meals"], "c06": ["staff-attitude"]}  # fmt: skip
+    model = TopicPipeline(embedder=embedder, taxonomy=builtin_taxonomy()).fit(texts, ids, coded)
+    a = model.assigner_
+    aligned = {a.slugs_[t]: a.slugs_[c] for t, c in a.aligned_.items()}
+    assert aligned.get("parking") == "car-parking", f"parking not aligned: {aligned}"
+    assert aligned.get("food-and-drink") == "meals", f"food not aligned: {aligned}"
+    assert "staff-attitude" not in aligned, "a built-in theme the team coded is its own theme"
+    got = themes_of(model)
+    assert got["c01"] == got["c04"] == "car-parking", "uncoded parking comments follow the code"
+    assert got["c13"] == "meals" and "parking" not in got.values()
+    model.save(tmp_path / "model")
+    loaded = TopicPipeline.load(tmp_path / "model", embedder=embedder)
+    assert loaded.assigner_.aligned_ == a.aligned_
+    probe = ["There is never a parking space", "The sandwiches were stale"]
+    assert [x.theme for x in loaded.transform(probe)] == ["car-parking", "meals"]
+
+
+def test_a_built_in_theme_unlike_every_team_code_keeps_competing(embedder, comments) -> None:  # noqa: ANN001
+    ids, texts = comments
+    coded = {"c11": ["Meals"], "c12": ["Meals"], "c14": ["Meals"]}
+    model = TopicPipeline(embedder=embedder, taxonomy=builtin_taxonomy()).fit(texts, ids, coded)
+    a = model.assigner_
+    assert "parking" not in {a.slugs_[t] for t in a.aligned_}
+    assert themes_of(model)["c01"] == "parking", "a subject the coders never met keeps its theme"
