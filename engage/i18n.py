@@ -22,11 +22,12 @@ from babel import Locale, UnknownLocaleError
 from flask import Flask, current_app, g, request, session, url_for
 from flask_babel import Babel, gettext, ngettext
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from markupsafe import Markup
 
 SESSION_KEY = "language"
 DEFAULT_LANGUAGE = "en"
-RESIDENT_BLUEPRINTS = frozenset({"survey", "panel"})
+RESIDENT_BLUEPRINTS = frozenset({"survey", "panel", "yousaid"})
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,8 @@ def direction(code: str) -> str:
 
 def offer_survey_languages(slug: str, codes: list[str]) -> None:
     """On this survey's pages, the switcher also offers the languages it is translated into."""
-    g.engage_survey_languages = (slug, list(codes))
+    # On the request, not g: a test's outer app context would share g between requests.
+    request.engage_survey_languages = (slug, list(codes))  # type: ignore[attr-defined]
 
 
 def switcher() -> list[dict[str, Any]]:
@@ -177,7 +179,7 @@ def switcher() -> list[dict[str, Any]]:
         return []
     here = chosen_language()
     codes = [c for c in supported() if c in LANGUAGES]
-    offered = g.get("engage_survey_languages")
+    offered = getattr(request, "engage_survey_languages", None)
     if offered and (request.view_args or {}).get("slug") == offered[0]:
         codes += [c for c in offered[1] if c not in codes]
     args = {**(request.view_args or {}), **request.args.to_dict()}
@@ -200,18 +202,20 @@ def switcher() -> list[dict[str, Any]]:
     return links
 
 
-def interface_fallback() -> tuple[str, str] | None:
-    """(own name, English name) of the chosen language when the interface is English for want
-    of a catalogue in it; None otherwise."""
-    try:
-        if not is_resident_page():
-            return None
-        chosen = chosen_language()
-    except RuntimeError:
-        return None
-    if chosen in supported():
-        return None
-    return language_names(chosen)
+def english_attributes() -> Markup:
+    """` lang="en" dir="ltr"` for an element holding what staff wrote, on a page in another
+    language; nothing on an English page."""
+    return Markup("") if current_language() == "en" else Markup(' lang="en" dir="ltr"')
+
+
+def as_written(text: Any) -> Any:
+    """What staff wrote (in English), shown as written and marked as English on a page in
+    another language. Interface text (a lazy string) is translated as usual."""
+    if isinstance(text, LazyString):
+        return str(text)
+    if not text or current_language() == "en":
+        return text
+    return Markup('<span lang="en" dir="ltr">{}</span>').format(text)
 
 
 def needs_review() -> Language | None:
@@ -291,7 +295,9 @@ def init_app(app: Flask) -> None:
         text_direction=direction,
         language_switcher=switcher,
         language_needs_review=needs_review,
-        interface_fallback=interface_fallback,
+        language_names=language_names,
+        english_attributes=english_attributes,
+        as_written=as_written,
         character_count_attributes=character_count_attributes,
         character_count_messages=character_count_messages,
     )

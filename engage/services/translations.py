@@ -12,9 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from flask import request
 from markupsafe import Markup
 from sqlalchemy import select
 
+from engage import i18n
 from engage.extensions import db
 from engage.models import Question, Survey, SurveyTranslation, utcnow
 from engage.services.errors import DomainError, NotFound
@@ -174,26 +176,52 @@ def save_translation(
 
 
 class Shown:
-    """A survey's strings in one language, falling back to English with the fallback marked."""
+    """A survey's strings in one language, falling back to English with the fallback marked.
 
-    def __init__(self, survey: Survey, language: str, strings: dict[str, str] | None) -> None:
+    ``page_language`` is the language of the page around the survey (the interface). It differs
+    from ``language`` when the survey is translated into a language the interface is not (a
+    Punjabi survey on an English page): then each translated string is marked with its own
+    ``lang`` and ``dir``, and English fallbacks need no mark.
+    """
+
+    def __init__(
+        self,
+        survey: Survey,
+        language: str,
+        strings: dict[str, str] | None,
+        page_language: str | None = None,
+        available: list[str] | None = None,
+    ) -> None:
         self.survey = survey
         self.language = language
         self.strings = strings or {}
+        self.page_language = page_language or language
+        self.available = available or []  # languages with a published translation
         self.fell_back = False
 
     @property
     def translated(self) -> bool:
         return bool(self.strings)
 
+    @property
+    def beside_english_interface(self) -> bool:
+        """The survey is in its own language while the page around it is not (no catalogue)."""
+        return self.translated and self.language != self.page_language
+
     def get(self, key: str, english: str) -> str | Markup:
-        """The translated string, or the English one marked ``lang="en"`` on a translated page."""
+        """The translated string (marked when the page is in another language), or the English
+        one, marked ``lang="en"`` on a page in another language."""
         text = self.strings.get(key)
         if text:
-            return text
-        if self.language == "en" or not english:
+            if self.language == self.page_language:
+                return text
+            return Markup('<span lang="{}" dir="{}">{}</span>').format(
+                self.language, i18n.direction(self.language), text
+            )
+        if self.language != "en" and english:
+            self.fell_back = True
+        if self.page_language == "en" or not english:
             return english
-        self.fell_back = True
         return Markup('<span lang="en" dir="ltr">{}</span>').format(english)
 
     def plain(self, key: str, english: str) -> str:
@@ -222,11 +250,47 @@ class Shown:
         return self.get(f"question.{q.id}.option.{value}", value)
 
 
-def shown(survey: Survey, language: str) -> Shown:
+def published_strings(survey_id: int) -> dict[str, dict[str, str]]:
+    """The strings of each translation residents may see, by language code (one query)."""
+    rows = db.session.execute(
+        select(SurveyTranslation.language, SurveyTranslation.strings).where(
+            SurveyTranslation.survey_id == survey_id, SurveyTranslation.published.is_(True)
+        )
+    )
+    return {language: dict(strings or {}) for language, strings in rows}
+
+
+def shown(survey: Survey, language: str, page_language: str | None = None) -> Shown:
     """The survey as a resident reading ``language`` sees it (English when not published)."""
     if language == "en":
-        return Shown(survey, "en", None)
+        return Shown(survey, "en", None, page_language)
     translation = get_translation(survey.id, language)
     published = translation is not None and translation.published
     # Not translated at all: every string falls back to English, marked as English.
-    return Shown(survey, language, translation.strings if published and translation else None)
+    return Shown(
+        survey, language, translation.strings if published and translation else None, page_language
+    )
+
+
+def for_resident(survey: Survey) -> Shown:
+    """The survey in the resident's chosen language where it has a published translation.
+
+    That may be a language the interface has no catalogue for: the survey is shown in it and
+    the page around it in English. The survey's languages are offered on its pages. Cached for
+    the request: a page may ask more than once.
+    """
+    # On the request, not g: a test's outer app context would share g between requests.
+    cache: dict[int, Shown] = request.__dict__.setdefault("engage_shown", {})
+    if survey.id in cache:
+        return cache[survey.id]
+    published = published_strings(survey.id)
+    available = ["en", *sorted(published)] if published else []
+    if available:
+        i18n.offer_survey_languages(survey.slug, available)
+    chosen, page = i18n.resident_language(), i18n.current_language()
+    if chosen == "en":
+        result = Shown(survey, "en", None, page, available)
+    else:
+        result = Shown(survey, chosen, published.get(chosen), page, available)
+    cache[survey.id] = result
+    return result

@@ -27,8 +27,11 @@ SESSION_KEY = "responses"
 
 
 def _shown(survey: Survey) -> translations.Shown:
-    """The survey in the page's language, English where it is not translated (marked so)."""
-    return translations.shown(survey, i18n.current_language())
+    """The survey in the resident's language where it is translated, English (marked) where not.
+
+    That language may have no interface catalogue (Punjabi): the page around it is then English.
+    """
+    return translations.for_resident(survey)
 
 
 @bp.route("/")
@@ -311,7 +314,9 @@ def invited(token: str) -> str | WResponse:
     _remember(survey, response_token)
     # The member's recorded language carries on through the survey unless this visit chose one.
     person = db.session.get(Person, invitation.person_id) if invitation.person_id else None
-    if person is not None and person.preferred_language in i18n.supported():
+    # Any language the panel records counts: a survey may be translated into one the interface
+    # is not (Punjabi), and is then shown in it.
+    if person is not None and person.preferred_language in i18n.known():
         session.setdefault(i18n.SESSION_KEY, person.preferred_language)
     return redirect(url_for("survey.start", slug=survey.slug))
 
