@@ -20,8 +20,18 @@ from sqlalchemy import select
 from engage.config import PROJECT_ROOT
 from engage.extensions import db
 from engage.i18n import LANGUAGES
-from engage.models import Person, Place, Question, Section, Survey
-from engage.services import panel
+from engage.models import (
+    Intention,
+    Person,
+    Place,
+    Question,
+    Section,
+    Survey,
+    SurveyTranslation,
+    Theme,
+    YouSaidWeDid,
+)
+from engage.services import intentions, panel, yousaid
 from tests.conftest import csrf_token_from
 from tests.factories import create_survey
 
@@ -138,6 +148,10 @@ def _data_strings() -> list[str]:
     for person in db.session.scalars(select(Person)):
         found |= {person.given_name or "", person.family_name or "", person.email or ""}
     found |= {own for own, _ in panel.PREFERRED_LANGUAGES.values()}
+    # The plans' and the team's own words on "you said, we did" (shown as written).
+    for intention in db.session.scalars(select(Intention)):
+        found |= {intention.title, intention.domain}
+    found |= {t.name for t in db.session.scalars(select(Theme))}
     return sorted((s for s in found if s), key=len, reverse=True)
 
 
@@ -184,7 +198,14 @@ GOOD_FIRST_SECTION = {
 def _resident_pages(client) -> dict[str, str]:
     """Every page a resident can reach, in every state that shows different text."""
     today = date.today()
-    create_survey()
+    survey = create_survey()
+    # Also in Punjabi, which the interface is not: its start page offers the survey's languages.
+    db.session.add(
+        SurveyTranslation(
+            survey_id=survey.id, language="pa", strings={"survey.title": "ਹਸਪਤਾਲ"}, published=True
+        )
+    )
+    db.session.commit()
     create_survey(slug="closed", closes_on=today - timedelta(days=1), status="closed")
     create_survey(slug="later", opens_on=today + timedelta(days=5), status="scheduled")
     create_survey(slug="members", audience="panel")
@@ -284,7 +305,42 @@ def _resident_pages(client) -> dict[str, str]:
     grab("left", _form(client, f"/panel/profile/{token}/leave", {}, follow=True))
     grab("erase", client.get(f"/panel/profile/{token}/delete"))
     grab("erased", _form(client, f"/panel/profile/{token}/delete", {}, follow=True))
+
+    grab("you said, we did: none yet", client.get("/you-said-we-did/"))
+    shown = _you_said_we_did()
+    grab("you said, we did", client.get("/you-said-we-did/"))
+    for item in shown:
+        grab(f"you said, we did: {item.id}", client.get(f"/you-said-we-did/{item.id}"))
     return pages
+
+
+def _you_said_we_did() -> list[YouSaidWeDid]:
+    """Published responses in every shape residents read: under a plan (two, one not possible
+    with its reason), about a theme in the light of a plan, and about a theme alone."""
+    intentions.load_catalogue()
+    plan = db.session.scalars(select(Intention).order_by(Intention.id)).first()
+    assert plan is not None
+    theme = Theme(slug="parking", name="Parking")
+    db.session.add(theme)
+    db.session.commit()
+    shapes = [
+        (None, plan.id, yousaid.Draft("You said buses stop early.", "We added one.", "done")),
+        (
+            None,
+            plan.id,
+            yousaid.Draft("You said: a new car park.", "We looked.", "not_possible", "It is listed"),
+        ),
+        (theme.id, plan.id, yousaid.Draft("You said parking costs.", "We asked.", "considering")),
+        (theme.id, None, yousaid.Draft("You said it is full.", "We counted.", "acting")),
+    ]
+    made = []
+    for theme_id, plan_id, draft in shapes:
+        item = yousaid.create_response(yousaid.choose_subject(theme_id, plan_id), draft, None)
+        made.append(yousaid.publish(item.id))
+    # Changed two days after publishing: the page says when it was updated.
+    made[0].updated_at = made[0].published_at + timedelta(days=2)
+    db.session.commit()
+    return made
 
 
 def test_every_resident_page_has_no_untranslated_interface_text(pseudo_app, client):
@@ -292,7 +348,8 @@ def test_every_resident_page_has_no_untranslated_interface_text(pseudo_app, clie
     typed = ("Ada", "ada@example.org", "x" * 2001)  # what the resident typed in
     problems = {name: found for name, html in pages.items() if (found := untranslated(html, typed))}
     assert not problems, f"untranslated interface text (not marked with _()): {problems}"
-    assert len(pages) >= 30, f"only {len(pages)} resident pages were checked"
+    assert len(pages) >= 36, f"only {len(pages)} resident pages were checked"
+    assert sum(name.startswith("you said") for name in pages) == 6, "you said, we did unchecked"
 
 
 def test_the_pseudo_locale_check_catches_an_unmarked_string(pseudo_app, client):

@@ -16,8 +16,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from flask import current_app, url_for
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, or_, select
 
 from engage.extensions import db
@@ -42,12 +44,12 @@ from engage.services import themes as theme_service
 from engage.services.errors import DomainError, NotFound
 from engage.services.suppression import describe
 
-# value -> what residents read; the order is the order of a response's life.
-STATUSES: dict[str, str] = {
-    "considering": "We are considering this",
-    "acting": "We are acting on this",
-    "done": "Done",
-    "not_possible": "Not possible",
+# value -> what residents read (in their language: lazy); the order is a response's life.
+STATUSES: dict[str, Any] = {
+    "considering": _l("We are considering this"),
+    "acting": _l("We are acting on this"),
+    "done": _l("Done"),
+    "not_possible": _l("Not possible"),
 }
 STATUS_TAGS = {
     "considering": "nhsuk-tag--blue",
@@ -67,7 +69,8 @@ _SMALL_COUNT = re.compile(
 
 
 def status_label(status: str) -> str:
-    return STATUSES.get(status, status)
+    """The status as residents read it, in the current locale (English outside resident pages)."""
+    return str(STATUSES.get(status, status))
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -88,7 +91,7 @@ class Subject:
     def title(self) -> str:
         if self.theme_name and self.intention_title:
             return f"{self.theme_name} ({self.intention_title})"
-        return self.theme_name or self.intention_title or "A withdrawn theme or intention"
+        return self.theme_name or self.intention_title or str(_l("A withdrawn theme or intention"))
 
 
 def subject_of(item: YouSaidWeDid) -> Subject:
@@ -138,13 +141,13 @@ def list_responses() -> list[StaffRow]:
 @dataclass
 class IntentionGroup:
     intention_id: int | None
-    title: str
+    title: Any  # staff's text, or interface text (lazy) where there is none
     responses: list[YouSaidWeDid] = field(default_factory=list)
 
 
 @dataclass
 class DomainGroup:
-    name: str
+    name: Any  # the plans' own domain name, or interface text (lazy) for "other things"
     year: str | None
     intentions: list[IntentionGroup] = field(default_factory=list)
 
@@ -183,7 +186,7 @@ def published_by_domain() -> list[DomainGroup]:
         else:
             theme = db.session.get(Theme, item.theme_id) if item.theme_id else None
             group = by_theme.setdefault(
-                item.theme_id, IntentionGroup(None, theme.name if theme else "Other feedback")
+                item.theme_id, IntentionGroup(None, theme.name if theme else _l("Other feedback"))
             )
         group.responses.append(item)
     domains: dict[tuple[str, str], DomainGroup] = {}
@@ -204,7 +207,7 @@ def published_by_domain() -> list[DomainGroup]:
     if by_theme:
         result.append(
             DomainGroup(
-                "Other things you told us about",
+                _l("Other things you told us about"),
                 None,
                 sorted(by_theme.values(), key=lambda g: g.title.lower()),
             )
