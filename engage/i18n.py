@@ -279,9 +279,15 @@ def character_count_attributes() -> Markup:
     """
     messages = character_count_messages()
     pairs = [
-        *((f"characters-under-limit.{c}", t) for c, t in messages["charactersUnderLimitText"].items()),
+        *(
+            (f"characters-under-limit.{c}", t)
+            for c, t in messages["charactersUnderLimitText"].items()
+        ),
         ("characters-at-limit", messages["charactersAtLimitText"]),
-        *((f"characters-over-limit.{c}", t) for c, t in messages["charactersOverLimitText"].items()),
+        *(
+            (f"characters-over-limit.{c}", t)
+            for c, t in messages["charactersOverLimitText"].items()
+        ),
     ]
     return Markup("").join(Markup(' data-i18n.{}="{}"').format(key, text) for key, text in pairs)
 

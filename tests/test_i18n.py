@@ -328,7 +328,9 @@ def _you_said_we_did() -> list[YouSaidWeDid]:
         (
             None,
             plan.id,
-            yousaid.Draft("You said: a new car park.", "We looked.", "not_possible", "It is listed"),
+            yousaid.Draft(
+                "You said: a new car park.", "We looked.", "not_possible", "It is listed"
+            ),
         ),
         (theme.id, plan.id, yousaid.Draft("You said parking costs.", "We asked.", "considering")),
         (theme.id, None, yousaid.Draft("You said it is full.", "We counted.", "acting")),

@@ -60,7 +60,9 @@ def test_urdu_pages_give_the_script_urdu_messages(app, client):
     ("lang", "without_script"),
     [("pl", "Możesz wpisać do 2000 znaków"), ("ur", "2000"), ("en", "up to 2000 characters")],
 )
-def test_the_page_without_javascript_says_the_limit_in_its_language(app, client, lang, without_script):
+def test_the_page_without_javascript_says_the_limit_in_its_language(
+    app, client, lang, without_script
+):
     page = _long_answer_page(client, lang)
     info = re.search(r'id="story-info">([^<]*)<', page)
     assert info and without_script in info.group(1), info and info.group(1)

@@ -136,9 +136,7 @@ def test_a_resident_answers_in_punjabi_and_the_answers_stay_english_values(app, 
     response = db.session.scalar(select(Response))
     assert response.status == "submitted"
     assert response.language == "pa", "the response records the language it was given in"
-    values = dict(
-        db.session.execute(select(Answer.question_id, Answer.value)).tuples().all()
-    )
+    values = dict(db.session.execute(select(Answer.question_id, Answer.value)).tuples().all())
     assert values[_q(survey, "hospital").id] == "Furness General Hospital"
     assert values[_q(survey, "modes").id] == ["Bus", "Walked"]
     assert values[_q(survey, "consent").id] == "Yes"

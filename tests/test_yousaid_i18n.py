@@ -56,7 +56,9 @@ def test_the_urdu_page_runs_right_to_left_with_english_marked_left_to_right(clie
     page = client.get("/you-said-we-did/?lang=ur").get_data(as_text=True)
     assert 'lang="ur" dir="rtl"' in _html_tag(page)
     assert "آپ نے کہا، ہم نے کیا" in page and "مکمل" in page
-    assert '<p class="engage-message" lang="en" dir="ltr">You said buses stop too early.</p>' in page
+    assert (
+        '<p class="engage-message" lang="en" dir="ltr">You said buses stop too early.</p>' in page
+    )
 
 
 def test_a_theme_alone_is_filed_under_other_things_in_the_residents_language(client):
