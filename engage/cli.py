@@ -23,6 +23,7 @@ def init_app(app: Flask) -> None:
         create_admin,
         load_intentions,
         load_population,
+        load_postcodes,
         load_demo,
         check_config,
         apply_retention,
@@ -103,26 +104,92 @@ def load_intentions(path: str | None) -> None:
 
 
 @click.command("load-population")
+@click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False))
 @click.option(
     "--file",
-    "path",
+    "legacy_path",
     type=click.Path(exists=True, dir_okay=False),
     default=None,
-    help="A CSV of population figures; the packaged census figures by default.",
+    help="The same as FILE (kept for scripts written before FILE was accepted).",
 )
 @with_appcontext
-def load_population(path: str | None) -> None:
-    """Load or update population figures used to judge who is under-represented."""
+def load_population(file: str | None, legacy_path: str | None) -> None:
+    """Load census figures used to judge who is under-represented (safe to run again).
+
+    With no FILE: the figures shipped with Engage (unverified until someone checks them).
+    With FILE: a table the ICB downloaded from ONS (Census 2021 TS001, TS007/TS007A, TS008,
+    TS021 by local authority) or the IMD 2019 File 7; see engage/data/population_sources.md.
+    """
     from pathlib import Path
 
     from engage.services import representativeness
 
+    path = file or legacy_path
     with audit.acting_as(CLI_ACTOR):
         try:
-            n = representativeness.load_population(Path(path) if path else None)
-        except (KeyError, ValueError) as err:
+            if path is None:
+                n = representativeness.load_population()
+                click.echo(
+                    f"Population figures: {n} rows loaded from the packaged file. They are "
+                    "marked unverified until checked against the published ONS tables."
+                )
+                return
+            result = representativeness.load_population_file(Path(path))
+        except representativeness.PopulationFileError as err:
+            raise click.ClickException(str(err)) from err
+        except (KeyError, ValueError, UnicodeDecodeError) as err:
             raise click.ClickException(f"Could not read the population file: {err}") from err
-    click.echo(f"Population figures: {n} rows loaded.")
+    click.echo(result.summary())
+
+
+@click.command("load-postcodes")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--icb",
+    default=None,
+    help="Keep only postcodes whose 'icb' column has this code (leaves out Eden, for one).",
+)
+@click.option(
+    "--all-areas",
+    is_flag=True,
+    help="Keep every postcode, not only those in the ICB's local authorities.",
+)
+@click.option(
+    "--imd-lsoas",
+    default=32_844,
+    show_default=True,
+    help="How many LSOAs the 'imd' ranks are out of (IMD 2019: 32,844).",
+)
+@with_appcontext
+def load_postcodes(file: str, icb: str | None, all_areas: bool, imd_lsoas: int) -> None:
+    """Import the ONS postcode directory (NSPL or ONSPD CSV) for postcode -> place and decile.
+
+    Safe to run again: a postcode already loaded is replaced by the file's row.
+    """
+    from pathlib import Path
+
+    from engage.services import postcodes
+
+    def progress(read: int) -> None:
+        if read % 500_000 < postcodes.BATCH:
+            click.echo(f"  {read:,} rows read...")
+
+    with audit.acting_as(CLI_ACTOR):
+        try:
+            result = postcodes.load_lookup(
+                Path(file), icb=icb, all_areas=all_areas, imd_lsoas=imd_lsoas, progress=progress
+            )
+        except postcodes.PostcodeFileError as err:
+            raise click.ClickException(str(err)) from err
+        except UnicodeDecodeError as err:
+            raise click.ClickException(
+                f"The file is not UTF-8 text ({err.reason}): is it the CSV from the ONS zip?"
+            ) from err
+    click.echo(result.summary())
+    if result.read and not result.stored:
+        raise click.ClickException(
+            "No postcode was stored: check the file is the NSPL or ONSPD for the ICB's areas"
+        )
 
 
 @click.command("load-demo")

@@ -26,6 +26,7 @@ from engage.models.people import (
     Person,
     Place,
     PopulationFigure,
+    PostcodeLookup,
     PpgMembership,
 )
 from engage.models.staff import ApiToken, AuditEvent, Role, User
@@ -65,6 +66,7 @@ __all__ = [
     "Person",
     "Place",
     "PopulationFigure",
+    "PostcodeLookup",
     "PpgMembership",
     "Question",
     "Response",

@@ -158,3 +158,20 @@ class PopulationFigure(Base):
     source: Mapped[str] = mapped_column(String(300))
     # Until a person checks a figure against its published source, pages say so.
     verified: Mapped[bool] = mapped_column(default=False)
+
+
+class PostcodeLookup(Base):
+    """A postcode from the ONS postcode directory: its local authority, LSOA and deprivation.
+
+    Loaded with ``engage load-postcodes`` from the NSPL or ONSPD file the ICB downloads; the
+    place is worked out from ``lad_code`` when a response or sign-up is recorded.
+    """
+
+    __tablename__ = "postcode_lookup"
+
+    postcode: Mapped[str] = mapped_column(String(8), primary_key=True)  # upper case, no spaces
+    district: Mapped[str] = mapped_column(String(4), index=True)  # the outward code, e.g. PR1
+    lad_code: Mapped[str | None] = mapped_column(String(9))
+    lsoa_code: Mapped[str | None] = mapped_column(String(9))
+    # Index of Multiple Deprivation decile of the LSOA (1 is the most deprived tenth), England only.
+    imd_decile: Mapped[int | None] = mapped_column(SmallInteger)

@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Column,
+    ForeignKey,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engage.models.base import Base, utcnow
@@ -105,6 +114,10 @@ class Response(Base):
     status: Mapped[str] = mapped_column(String(20), default="in_progress")
     language: Mapped[str] = mapped_column(String(10), default="en")
     place_id: Mapped[int | None] = mapped_column(ForeignKey("place.id"))
+    # From the resident's postcode answer: the decile of where they live (1 is most deprived)
+    # and, when no full postcode is known to the lookup, its district (e.g. PR1).
+    deprivation_decile: Mapped[int | None] = mapped_column(SmallInteger)
+    postcode_district: Mapped[str | None] = mapped_column(String(4))
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime | None]
     submitted_at: Mapped[datetime | None] = mapped_column(index=True)

@@ -146,6 +146,11 @@ def join(details: Joining) -> Person:
         person.demographics = Demographics(
             **{k: details.demographics.get(k) for k in DEMOGRAPHIC_FIELDS}
         )
+    # A postcode fills the place the member did not choose (and, beside demographics they
+    # agreed to give, the deprivation decile of where they live).
+    from engage.services.postcodes import fill_person
+
+    fill_person(person)
     db.session.add(person)
     db.session.add(PanelMembership(person=person, joined_on=date.today()))
     db.session.commit()

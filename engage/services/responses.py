@@ -238,6 +238,10 @@ def _comments_from(response: Response, when: datetime) -> None:
         demo = person.demographics if person else None
         if response.place_id is None and person is not None:
             response.place_id = person.place_id
+    # The resident's postcode answer fills the place and deprivation their record does not give.
+    from engage.services.postcodes import fill_response
+
+    fill_response(response)
     rows = db.session.execute(
         select(Answer, Question)
         .join(Question, Answer.question_id == Question.id)
@@ -280,7 +284,11 @@ def comment_for_answer(
             age_band=demo.age_band if demo else None,
             sex=demo.sex if demo else None,
             ethnicity=demo.ethnicity if demo else None,
-            deprivation_decile=demo.deprivation_decile if demo else None,
+            deprivation_decile=(
+                demo.deprivation_decile
+                if demo and demo.deprivation_decile is not None
+                else response.deprivation_decile
+            ),
             moderation_state="pending",
         ),
         known,
