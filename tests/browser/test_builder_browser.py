@@ -51,13 +51,29 @@ def test_engagement_team_builds_previews_and_publishes_a_survey(browser, live_se
     _follow(page, "Add a question to section About the bus")
     page.get_by_label("Long text, with a character count").check()
     page.fill("#text", "What would make the bus better?")
-    page.select_option("#show_if", label="How did you travel? - Bus")
+    travel = page.get_by_role("group", name="Answer to 'How did you travel?'")
+    travel.get_by_label("Bus").check()
     press(page, "Add question")
     assert "Shown only when 'how_did_you_travel' is answered 'Bus'" in page.inner_text("main")
 
+    # Moving the question routing depends on after the question it routes is refused, by name.
+    _follow(page, "Move to another section question How did you travel?")
+    assert_accessible(page, "builder-move")
+    page.get_by_label("Section 2, 'About the bus': after 'What would make the bus better?'").check()
+    press(page, "Move question")
+    assert "That move would break routing" in page.inner_text("main")
+    assert_accessible(page, "builder-move-errors")
+    page.get_by_role("link", name="Back").click()
+    page.wait_for_load_state()
+
     _follow(page, "Rename or route section About the bus")
     assert_accessible(page, "builder-section")
-    page.go_back()
+    page.get_by_label("Car").check()
+    page.get_by_label("Bus").check()
+    press(page, "Save section")
+    assert "Shown only when 'how_did_you_travel' is answered 'Bus' or 'Car'" in page.inner_text(
+        "main"
+    ), "a section can be shown for any of several answers"
     _follow(page, "Delete question What would make the bus better?")
     assert_accessible(page, "builder-delete")
     _follow(page, "Cancel")
