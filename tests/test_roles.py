@@ -75,6 +75,7 @@ ROLE_MATRIX = {
     "builder.add_question": {Role.ENGAGEMENT, Role.ADMIN},
     "builder.edit_question": {Role.ENGAGEMENT, Role.ADMIN},
     "builder.move_question": {Role.ENGAGEMENT, Role.ADMIN},
+    "builder.move_question_to": {Role.ENGAGEMENT, Role.ADMIN},
     "builder.delete_question": {Role.ENGAGEMENT, Role.ADMIN},
     "builder.preview_survey": {Role.ENGAGEMENT, Role.ADMIN},
     "builder.preview_section": {Role.ENGAGEMENT, Role.ADMIN},
