@@ -10,12 +10,14 @@ BERTopic in the same run.
 The baseline, exactly: `BERTopic(umap_model=UMAP(n_neighbors=15, n_components=5, min_dist=0.0,
 metric="cosine", random_state=seed))` with every other part BERTopic 0.17.4's default, fitted
 on the same cleaned comments (non-empty ones) and the same cached embeddings as the pipeline,
-once per seed in `--vanilla-seeds` (default 42 to 46), with numba pinned to one thread
-(NUMBA_NUM_THREADS=1, set before anything imports numba) so each seeded fit repeats exactly.
+once per seed in `--vanilla-seeds` (default 42 to 51), with numba pinned to one thread
+(NUMBA_NUM_THREADS=1, set before anything imports numba). Most seeds then repeat exactly (43
+and 44 gave identical topics in separate runs), but not all: seed 42 gave macro F1 from
+0.180 to 0.192 in six fits, so the mean over ten seeds is what is compared.
 One seeded run is not a fair baseline: on this set the UMAP seed alone moves vanilla macro F1
-by about 0.01 (a 0.08x swing in a ratio near 1.4x). Ratios are to the mean over the seeds; the
-range over single seeds is printed beside each ratio. Comments vanilla leaves empty count as
-outliers (topic -1).
+by up to 0.02 (0.170 to 0.192, a 0.15x swing in a ratio near 1.4x). Ratios are to the mean
+over the seeds; the range over single seeds is printed beside each ratio. Comments vanilla
+leaves empty count as outliers (topic -1).
 
 Hold-out discipline: a fixed random 20% of the comments (`--calibration-seed`) is the
 calibration split, the only part any global threshold of the library (e.g. the assigner's
@@ -49,7 +51,7 @@ def main() -> int:
     parser.add_argument("--cache-dir", type=Path)
     parser.add_argument("--calibration-seed", type=int, default=2024)
     parser.add_argument("--calibration-share", type=float, default=0.2)
-    parser.add_argument("--vanilla-seeds", type=int, nargs="+", default=[42, 43, 44, 45, 46])
+    parser.add_argument("--vanilla-seeds", type=int, nargs="+", default=list(range(42, 52)))
     args = parser.parse_args()
     if not args.data.is_file():
         print(f"skip: {args.data} not found (the benchmark needs the shared development set)")
