@@ -239,6 +239,38 @@ def test_check_your_answers_lists_only_what_the_answers_routed_to(app, client):
     assert "How was parking?" not in check, "a question routed away is not listed"
 
 
+def test_answers_that_a_changed_answer_routes_away_are_not_sent(app, client):
+    """Bus, then back to choose Car: the bus answer is neither stored nor made a comment."""
+    from sqlalchemy import select
+
+    from engage.models import Answer, Comment, Question, Response
+
+    survey = _survey()
+    _q(survey, "bus").show_if = {"question": "travel", "in": ["Bus"]}
+    _q(survey, "parking").show_if = {"question": "travel", "in": ["Car"]}
+    db.session.commit()
+    _post(client, "/surveys/routing", {})
+    _post(client, "/surveys/routing/section/1", {"hospital": "Royal Preston", "travel": ["Bus"]})
+    _post(client, "/surveys/routing/section/2", {"bus": "The 2X from Lancaster"})
+    _post(client, "/surveys/routing/section/1", {"hospital": "Royal Preston", "travel": ["Car"]})
+    _post(client, "/surveys/routing/section/2", {"parking": "Full by nine"})
+    sent = _post(client, "/surveys/routing/check", {})
+    assert sent.status_code in (302, 303)
+    response = db.session.scalars(select(Response).where(Response.survey_id == survey.id)).one()
+    assert response.status == "submitted"
+    stored = {
+        q.key: a.value
+        for a, q in db.session.execute(
+            select(Answer, Question)
+            .join(Question, Answer.question_id == Question.id)
+            .where(Answer.response_id == response.id)
+        )
+    }
+    assert "bus" not in stored and stored["parking"] == "Full by nine"
+    texts = db.session.scalars(select(Comment.original_text)).all()
+    assert texts == ["Full by nine"], "only the answer the resident was routed to is a comment"
+
+
 def test_the_preview_follows_a_rule_with_several_answers(app, client, auth):
     survey = _survey(status="draft")
     survey.sections[1].show_if = {

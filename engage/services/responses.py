@@ -224,9 +224,42 @@ def submit(response_id: int, language: str | None = None) -> Response:
     if response is None:
         raise NotFound("We could not find that response")
     if result.rowcount == 1:  # type: ignore[attr-defined]  # a CursorResult for UPDATE
+        _drop_hidden_answers(response)
         _comments_from(response, now)
     _commit_keeping_loaded()
     return response
+
+
+def _drop_hidden_answers(response: Response) -> None:
+    """Forget answers to questions that routing hides in the final answers.
+
+    A resident who answered "Bus", answered the bus questions, then went back and chose "Car"
+    never sent the bus answers: keeping them would count them and make comments of them. Rules
+    can chain (a hidden answer may have shown another question), so repeat until nothing changes.
+    """
+    rows = list(
+        db.session.execute(
+            select(Answer, Question)
+            .join(Question, Answer.question_id == Question.id)
+            .where(Answer.response_id == response.id)
+        )
+    )
+    answers = {question.key: answer.value for answer, question in rows}
+    while True:
+        shown = {
+            q.key
+            for section in visible_sections(response.survey, answers)
+            for q in visible_questions(section, answers)
+        }
+        hidden = [key for key in answers if key not in shown]
+        if not hidden:
+            break
+        for key in hidden:
+            del answers[key]
+    for answer, question in rows:
+        if question.key not in answers:
+            db.session.delete(answer)
+    db.session.flush()
 
 
 def _comments_from(response: Response, when: datetime) -> None:
