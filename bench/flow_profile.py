@@ -15,6 +15,7 @@ import argparse
 import os
 import random
 import sys
+import tempfile
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -32,14 +33,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--visits", type=int, default=200)
     parser.add_argument("--profile", choices=["pyinstrument", "cprofile"])
-    parser.add_argument("--out", default="/tmp/engage-flow-profile")
+    parser.add_argument("--out", default=str(Path(tempfile.gettempdir()) / "engage-flow-profile"))
     args = parser.parse_args()
 
     os.environ.update(
         {
             "ENGAGE_ENV": "development",
             "ENGAGE_RATELIMIT_ENABLED": "0",
-            "ENGAGE_INSTANCE_PATH": "/tmp/engage-flow-profile-instance",
+            "ENGAGE_INSTANCE_PATH": str(
+                Path(tempfile.gettempdir()) / "engage-flow-profile-instance"
+            ),
         }
     )
     url = load.fresh_database()

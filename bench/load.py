@@ -656,8 +656,9 @@ def main() -> int:
         report_run("Survey flow (Engage)", survey, server.cpu_seconds, per_step=True)
         confirmed = [o for o in survey.outcomes if o.submitted]
         print(f"  submissions/s        {len(confirmed) / survey.seconds:8.1f}")
+        per_submission = server.cpu_seconds * 1000 / max(len(confirmed), 1)
         print(
-            f"  gunicorn CPU per submission {server.cpu_seconds * 1000 / max(len(confirmed), 1):.1f}"
+            f"  gunicorn CPU per submission {per_submission:.1f}"
             " ms (every request of the visit, user+sys of master and workers)"
         )
         print(latency_row("submit request", [o.submit_s for o in confirmed if o.submit_s]))

@@ -267,8 +267,15 @@ def test_moving_and_splitting_comments_are_kept_when_the_analysis_runs_again(has
 def test_a_candidate_topic_can_become_a_theme(hashing):
     add_comments()
     run = run_now()
-    topic = Topic(run_id=run.id, number=999, label="999_bus_route", keywords=["bus"], size=2,
-                  representative_comment_ids=[c.id for c in db.session.scalars(select(Comment).limit(2))])  # fmt: skip
+    two = [c.id for c in db.session.scalars(select(Comment).limit(2))]
+    topic = Topic(
+        run_id=run.id,
+        number=999,
+        label="999_bus_route",
+        keywords=["bus"],
+        size=2,
+        representative_comment_ids=two,
+    )
     db.session.add(topic)
     db.session.commit()
     assert topic.id in {c.topic.id for c in theme_review.candidates()}

@@ -4,8 +4,8 @@ from engage.models.base import Base, utcnow
 from engage.models.insight import (
     AnalysisRun,
     Code,
-    Comment,
     CodingSample,
+    Comment,
     CommentCode,
     CommentCoded,
     CommentTheme,

@@ -80,9 +80,11 @@ def load_catalogue(path: Path | None = None) -> LoadResult:
         listed.add(item["key"])
         intention = existing.get(item["key"])
         if intention is None:
-            db.session.add(Intention(
-                key=item["key"], position=position, **{f: item[f] for f in INTENTION_FIELDS}
-            ))
+            db.session.add(
+                Intention(
+                    key=item["key"], position=position, **{f: item[f] for f in INTENTION_FIELDS}
+                )
+            )
             result.created += 1
             continue
         changed = False
