@@ -212,3 +212,10 @@ def test_a_choice_made_in_the_visit_wins_over_the_members_record(app, client):
     client.get("/?lang=en")
     page = client.get(link, follow_redirects=True).get_data(as_text=True)
     assert "<h1>Getting to hospital</h1>" in page
+
+
+def test_joining_the_panel_offers_the_language_the_resident_chose(app, client):
+    _survey_in_punjabi()
+    client.get("/surveys/every-kind?lang=pa")
+    page = client.get("/panel/join").get_data(as_text=True)
+    assert re.search(r'<option[^>]*value="pa"[^>]*selected|<input[^>]*value="pa"[^>]*checked', page)

@@ -98,7 +98,8 @@ def _demographics(form: Any) -> dict[str, str | None]:
 def join() -> str | Response:
     form = _resident_form(JoinPanelForm())
     if request.method == "GET":
-        form.preferred_language.data = i18n.current_language()
+        # The language the resident chose, even one the interface lacks (Punjabi).
+        form.preferred_language.data = i18n.chosen_language()
     if form.validate_on_submit():
         if not form.website.data:
             panel.join(
