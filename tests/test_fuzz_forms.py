@@ -8,13 +8,12 @@ derandomised (the same examples every run, so CI is stable) unless ENGAGE_FUZZ_R
 from __future__ import annotations
 
 import itertools
-import os
 import re
 from datetime import date
 from typing import Any
 
 from flask.testing import FlaskClient
-from hypothesis import HealthCheck, Phase, example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
@@ -25,18 +24,9 @@ from engage.services.demographics import AGE_BANDS, ETHNIC_GROUPS, PREFER_NOT, S
 from engage.survey.forms import LONG_TEXT_MAX, NUMBER_MAX, POSTCODE, SHORT_TEXT_MAX
 from tests.conftest import csrf_token_from
 from tests.factories import FFT, create_survey
+from tests.fuzzing import FUZZ
 from tests.pagecheck import check_page
 
-FUZZ = settings(
-    max_examples=int(os.environ.get("ENGAGE_FUZZ_EXAMPLES", "20")),
-    deadline=None,
-    derandomize=os.environ.get("ENGAGE_FUZZ_RANDOM") != "1",
-    database=None,
-    # Shrinking a failure can take minutes on a shared 2-core machine: only when asked.
-    phases=[Phase.explicit, Phase.reuse, Phase.generate]
-    + ([Phase.shrink] if os.environ.get("ENGAGE_FUZZ_SHRINK") == "1" else []),
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
 _addresses = itertools.count(1)
 
 # Text a resident (or a bot) might send: ordinary words, control characters, NUL, right-to-left

@@ -12,13 +12,12 @@ from __future__ import annotations
 import csv
 import io
 import itertools
-import os
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import openpyxl
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import select
@@ -27,16 +26,8 @@ from engage.extensions import db
 from engage.models import Comment, ImportBatch, ImportRowError, Place
 from engage.services import imports
 from engage.services.errors import DomainError
+from tests.fuzzing import FUZZ
 
-FUZZ = settings(
-    max_examples=int(os.environ.get("ENGAGE_FUZZ_EXAMPLES", "20")),
-    deadline=None,
-    derandomize=os.environ.get("ENGAGE_FUZZ_RANDOM") != "1",
-    database=None,
-    phases=[Phase.explicit, Phase.reuse, Phase.generate]
-    + ([Phase.shrink] if os.environ.get("ENGAGE_FUZZ_SHRINK") == "1" else []),
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
 TODAY = date.today()
 FUTURE = TODAY + timedelta(days=40)
 
