@@ -132,6 +132,7 @@ def test_a_resident_answers_in_punjabi_and_the_answers_stay_english_values(app, 
     post_form(client, "/surveys/every-kind/section/2", {"fft": "Good", "action": "continue"})
     check = client.get("/surveys/every-kind/check").get_data(as_text=True)
     assert "ਫਰਨੈੱਸ ਜਨਰਲ ਹਸਪਤਾਲ" in check and "ਬੱਸ" in check
+    assert "engage-interface-fallback" in check, "checking answers says why the page is English"
     post_form(client, "/surveys/every-kind/check", {})
     response = db.session.scalar(select(Response))
     assert response.status == "submitted"
