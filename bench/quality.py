@@ -47,7 +47,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--coded", type=int, default=500)
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0])
+    parser.add_argument(
+        "--seeds", type=int, nargs="*", default=[0], help="coded samples; none: taxonomy only"
+    )
+    parser.add_argument(
+        "--themes", type=Path, help="a theme YAML in place of the built-in taxonomy, to compare"
+    )
     parser.add_argument("--cache-dir", type=Path)
     parser.add_argument("--calibration-seed", type=int, default=2024)
     parser.add_argument("--calibration-share", type=float, default=0.2)
@@ -62,6 +67,11 @@ def main() -> int:
     from umap import UMAP
 
     from topics import TopicPipeline, builtin_taxonomy, evaluate
+    from topics.taxonomy import load_taxonomy
+
+    def taxonomy():  # noqa: ANN202
+        return load_taxonomy(args.themes) if args.themes else builtin_taxonomy()
+
     from topics.pipeline import default_embedder
     from topics.preprocess import clean_comments
 
@@ -130,7 +140,7 @@ def main() -> int:
     report("pipeline, unguided (--themes none)", unguided.assignments_, everyone, vanilla)
 
     t = time.perf_counter()
-    guided = TopicPipeline(embedder=embedder, taxonomy=builtin_taxonomy()).fit(texts, ids=ids)
+    guided = TopicPipeline(embedder=embedder, taxonomy=taxonomy()).fit(texts, ids=ids)
     print(f"guided pipeline in {time.perf_counter() - t:.1f}s")
     g = report("pipeline, built-in taxonomy, no coding", guided.assignments_, everyone, vanilla)
     print(f"  target >= 1.40x with outliers < 10%: {g / vanilla:.2f}x")
@@ -142,7 +152,7 @@ def main() -> int:
         coded = {i: labels[i] for i in sample}
         rest = evaluation - set(sample)
         t = time.perf_counter()
-        learned = TopicPipeline(embedder=embedder, taxonomy=builtin_taxonomy()).fit(
+        learned = TopicPipeline(embedder=embedder, taxonomy=taxonomy()).fit(
             texts, ids=ids, coded=coded
         )
         print(f"guided + {args.coded} coded (seed {seed}) in {time.perf_counter() - t:.1f}s")
