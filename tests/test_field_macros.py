@@ -102,9 +102,7 @@ def test_lean_field_macros_write_the_markup_nhsuk_frontend_jinja_did(
     with app.test_request_context("/"):
         form = _form(app, data, validate)
         env = app.jinja_env
-        reference = env.from_string(
-            REFERENCE.read_text() + "{{ " + call + " }}"
-        ).render(form=form)
+        reference = env.from_string(REFERENCE.read_text() + "{{ " + call + " }}").render(form=form)
         lean = env.from_string(
             '{% from "macros/fields.html" import text_input, textarea, character_count, radios,'
             " error_summary %}{{ " + call + " }}"
@@ -145,8 +143,10 @@ COMPONENTS = [
         'button({"text": "Save", "name": "action", "value": "save",'
         ' "classes": "nhsuk-button--secondary"})',
     ),
-    ('submit_button("Start now", classes="nhsuk-button--start")',
-     'button({"text": "Start now", "classes": "nhsuk-button--start"})'),  # fmt: skip
+    (
+        'submit_button("Start now", classes="nhsuk-button--start")',
+        'button({"text": "Start now", "classes": "nhsuk-button--start"})',
+    ),  # fmt: skip
     (
         'submit_button("Send", prevent_double_click=true)',
         'button({"text": "Send", "attributes": {"data-prevent-double-click": "true"}})',
