@@ -63,6 +63,15 @@ def test_the_punjabi_survey_pages_pass_axe(browser: Any, languages_server: str) 
         assert_accessible(page, "survey-start-pa")
         press(page, "Start now")
         assert_accessible(page, "survey-section-pa")
+        page.check("input[name=consent][value=Yes]")
+        page.check("input[name=hospital][value='Furness General Hospital']")
+        page.check("input[name=modes][value=Bus]")
+        press(page, "Continue")
+        page.check("input[name=fft][value=Good]")
+        press(page, "Continue")
+        notice = page.locator(".engage-interface-fallback").inner_text()
+        assert "This survey is in Punjabi" in notice
+        assert_accessible(page, "survey-check-pa")
     finally:
         page.close()
 
