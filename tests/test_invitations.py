@@ -163,3 +163,78 @@ def test_team_counts_then_sends_from_the_invitations_page(app, client, auth):
     )
     assert "2 invitations sent" in sent.get_data(as_text=True)
     assert _count(Invitation) == 2
+
+
+# --- small numbers: choosing by age, sex or ethnic group never prints a count under 10 -----------
+
+
+def _sent_rows(html):
+    return html.split("<h2>Sent</h2>", 1)[1].split("<tbody", 1)[1].split("</tbody>", 1)[0]
+
+
+def test_a_small_count_of_members_chosen_by_age_reads_fewer_than_ten_but_can_still_be_invited(
+    app, client, auth
+):
+    world = _world()
+    survey = create_survey(audience="panel")
+    auth.login(Role.ENGAGEMENT)
+    url = f"/staff/invitations/{survey.id}"
+    chosen = {"audience": "panel", "place": world["bpl"].id, "age_bands": ["45-54"]}
+
+    counted = post_form(client, url, {**chosen, "action": "preview"}).get_data(as_text=True)
+    assert "<strong>fewer than 10</strong> current members match" in counted
+    assert "<strong>2</strong>" not in counted, "the exact small count was printed"
+    assert "counts from 1 to 9 show as" in counted, "the page does not say why"
+
+    sent = post_form(client, url, {**chosen, "action": "send"}, follow_redirects=True)
+    html = sent.get_data(as_text=True)
+    assert _count(Invitation) == 1, "a small demographic segment can still be invited"
+    assert "Fewer than 10 invitations sent." in html
+    assert "1 invitations sent" not in html and "1 have no email" not in html
+    rows = _sent_rows(html)
+    assert rows.count("<tr") == 1, "one row per person would count them"
+    assert "aged 45-54" in rows and "fewer than 10" in rows
+    assert ">1<" not in rows, "the sent table printed the small count"
+
+
+def test_counts_of_members_chosen_by_sex_or_ethnic_group_are_suppressed_too(app, client, auth):
+    world = _world()
+    survey = create_survey(audience="panel")
+    auth.login(Role.ENGAGEMENT)
+    url = f"/staff/invitations/{survey.id}"
+    for criterion in ({"sexes": ["Female"]}, {"ethnicities": ["White"]}):
+        page = post_form(
+            client,
+            url,
+            {"audience": "panel", "place": world["bpl"].id, **criterion, "action": "preview"},
+        )
+        html = page.get_data(as_text=True)
+        assert "<strong>fewer than 10</strong> current members match" in html, criterion
+        assert "<strong>3</strong>" not in html, criterion
+
+
+def test_a_count_by_place_alone_or_of_none_or_many_is_shown_exactly(app, client, auth):
+    world = _world()
+    for i in range(10):
+        _member(f"older{i}", world["bwd"], age_band="75+")
+    db.session.commit()
+    survey = create_survey(audience="panel")
+    auth.login(Role.ENGAGEMENT)
+    url = f"/staff/invitations/{survey.id}"
+
+    def matching(data):
+        page = post_form(client, url, {"audience": "panel", **data, "action": "preview"})
+        html = page.get_data(as_text=True)
+        return html.split("<strong>", 1)[1].split("</strong>", 1)[0]
+
+    assert matching({"place": world["bpl"].id}) == "3", "a place is not special-category data"
+    assert matching({"age_bands": ["75+"]}) == "11", "a count at or over 10 is shown"
+    assert matching({"age_bands": ["16-24"]}) == "0", "zero identifies nobody"
+
+    sent = post_form(
+        client, url, {"audience": "panel", "age_bands": ["75+"], "action": "send"}
+    ).status_code
+    assert sent == 302
+    rows = _sent_rows(client.get(url).get_data(as_text=True))
+    assert ">11<" in rows and ">0<" in rows, "a large batch shows its numbers"
+    assert "fewer than" not in rows

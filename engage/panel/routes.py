@@ -333,7 +333,7 @@ def invite(survey_id: int) -> str | Response:
     form.place.choices = [SelectChoice("", "Anywhere")] + [
         SelectChoice(str(p.id), p.name) for p in panel.places_to_choose()
     ]
-    matching: int | None = None
+    matching: invitations.Matching | None = None
     if form.validate_on_submit():
         segment = invitations.Segment(
             audience=form.audience.data or "panel",
@@ -349,19 +349,16 @@ def invite(survey_id: int) -> str | Response:
             except DomainError as err:
                 form.audience.errors = [err.message]
             else:
-                flash(
-                    f"{result.invited} invitations sent. {result.already_invited} people had "
-                    f"already been invited; {result.no_email} have no email address.",
-                    "success",
-                )
+                flash(invitations.describe_result(result, segment), "success")
                 return redirect(url_for("panel.invite", survey_id=survey.id))
-        matching = len(invitations.segment_people(segment))
+        matching = invitations.count_matching(segment)
     return render_template(
         "panel/invite.html",
         survey=survey,
         form=form,
         matching=matching,
-        sent=invitations.list_invitations(survey.id),
+        sent=invitations.sent_batches(survey.id),
+        threshold=invitations.small_number_threshold(),
         summary=invitations.summary(survey.id),
         unmet=invitations.unmet_needs(survey.id),
         need_names=panel.COMMUNICATION_NEEDS,

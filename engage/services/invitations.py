@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass, field
+from datetime import date
 
-from flask import url_for
+from flask import current_app, url_for
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -25,9 +26,13 @@ from engage.models import (
     SurveyTranslation,
     utcnow,
 )
-from engage.services import mailer
+from engage.services import mailer, suppression
 from engage.services import responses as runner
 from engage.services.errors import DomainError, NotFound
+
+# How ``Segment.describe`` names its equality-monitoring criteria; a description holding one of
+# these chose people by age, sex or ethnic group, so its counts are small-number suppressed.
+DEMOGRAPHIC_LABELS = ("aged", "sex", "ethnic group")
 
 
 @dataclass
@@ -47,14 +52,17 @@ class Segment:
         if self.place_id:
             place = db.session.get(Place, self.place_id)
             parts.append(f"in {place.name}" if place else "")
-        for label, values in (
-            ("aged", self.age_bands),
-            ("sex", self.sexes),
-            ("ethnic group", self.ethnicities),
+        for label, values in zip(
+            DEMOGRAPHIC_LABELS, (self.age_bands, self.sexes, self.ethnicities), strict=True
         ):
             if values:
                 parts.append(f"{label} {', '.join(values)}")
         return " ".join(p for p in parts if p)[:200]
+
+    @property
+    def uses_demographics(self) -> bool:
+        """Whether it chooses people by special-category or equality data (age, sex, ethnicity)."""
+        return bool(self.age_bands or self.sexes or self.ethnicities)
 
 
 @dataclass
@@ -94,6 +102,49 @@ def segment_people(segment: Segment) -> list[Person]:
             stmt = stmt.where(Demographics.ethnicity.in_(segment.ethnicities))
     ids = stmt.distinct().scalar_subquery()
     return list(db.session.scalars(select(Person).where(Person.id.in_(ids)).order_by(Person.id)))
+
+
+def small_number_threshold() -> int:
+    return int(current_app.config["ENGAGE_SMALL_NUMBER_THRESHOLD"])
+
+
+@dataclass(frozen=True)
+class Matching:
+    """How many members a segment matches, as the page may say it."""
+
+    shown: str  # "12", or "fewer than 10"
+    hidden: bool  # the exact number is withheld
+
+
+def count_matching(segment: Segment) -> Matching:
+    """The members a segment matches; "fewer than 10" when it chooses by age, sex or ethnic
+    group and the count is small, as reports show such counts."""
+    count = len(segment_people(segment))
+    threshold = small_number_threshold()
+    value = suppression.suppress_count(count, threshold) if segment.uses_demographics else count
+    return Matching(suppression.describe(value, threshold), value is None)
+
+
+def describe_result(result: InviteResult, segment: Segment) -> str:
+    """What a send did, in a sentence; small counts of a demographic segment read "fewer than"."""
+    counts = [
+        ("invited", result.invited),
+        ("already", result.already_invited),
+        ("no_email", result.no_email),
+    ]
+    threshold = small_number_threshold()
+    if segment.uses_demographics:
+        # The three add up to the members who matched: suppressed together, as a report table.
+        total = sum(n for _, n in counts)
+        shown = suppression.suppress_table(counts, total, threshold).as_dict()
+    else:
+        shown = dict(counts)
+    said = {key: suppression.describe(value, threshold) for key, value in shown.items()}
+    sentence = (
+        f"{said['invited']} invitations sent. {said['already']} people had already been "
+        f"invited; {said['no_email']} have no email address."
+    )
+    return sentence[0].upper() + sentence[1:]
 
 
 def _place_and_children(place_id: int) -> list[int]:
@@ -257,15 +308,50 @@ def open_invitation(token: str) -> tuple[Invitation, str] | None:
     return invitation, runner.reissue_resume_link(response)
 
 
-def list_invitations(survey_id: int) -> list[Invitation]:
-    return list(
-        db.session.scalars(
-            select(Invitation)
-            .where(Invitation.survey_id == survey_id)
-            .order_by(Invitation.id.desc())
-            .limit(500)
-        )
+@dataclass(frozen=True)
+class SentBatch:
+    """The invitations sent to one segment on one day, counted as the page shows them."""
+
+    sent_on: date
+    segment: str
+    invited: str
+    opened: str
+
+
+def sent_batches(survey_id: int) -> list[SentBatch]:
+    """Invitations grouped by day and segment, newest first.
+
+    Not one row per person: a row per invitation to "Citizens' Panel aged 75+" would tell the
+    exact number of such members by counting rows. Counts of a segment chosen by age, sex or
+    ethnicity are suppressed like a report table (invited is the total of opened and not).
+    """
+    rows = db.session.execute(
+        select(Invitation.segment, Invitation.created_at, Invitation.opened_at)
+        .where(Invitation.survey_id == survey_id)
+        .order_by(Invitation.id.desc())
     )
+    grouped: dict[tuple[date, str], list[int]] = {}
+    for segment, created_at, opened_at in rows:
+        counts = grouped.setdefault((created_at.date(), segment), [0, 0])
+        counts[0] += 1
+        counts[1] += opened_at is not None
+    threshold = small_number_threshold()
+    batches = []
+    for (sent_on, segment), (invited, opened) in grouped.items():
+        shown: tuple[int | None, int | None] = (invited, opened)
+        if _describes_demographics(segment):
+            table = suppression.suppress_table(
+                [("opened", opened), ("not opened", invited - opened)], invited, threshold
+            )
+            shown = (table.total, table.as_dict()["opened"])
+        said = [suppression.describe(n, threshold) for n in shown]
+        batches.append(SentBatch(sent_on, segment, said[0], said[1]))
+    return batches
+
+
+def _describes_demographics(description: str) -> bool:
+    words = f" {description} "
+    return any(f" {label} " in words for label in DEMOGRAPHIC_LABELS)
 
 
 def summary(survey_id: int) -> dict[str, int]:
