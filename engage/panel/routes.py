@@ -305,6 +305,14 @@ def outbox() -> str:
     return render_template("panel/outbox.html", messages=rows, total=total, page=page)
 
 
+@bp.route("/staff/outbox/<int:message_id>")
+@roles_required(Role.ENGAGEMENT)
+def outbox_message(message_id: int) -> str:
+    """One message in full: opened on purpose from the outbox, and each reading is logged."""
+    message = panel.show_outbox_message(message_id)
+    return render_template("panel/outbox_message.html", message=message)
+
+
 @bp.route("/staff/invitations")
 @roles_required(Role.ENGAGEMENT)
 def invitations_overview() -> str:

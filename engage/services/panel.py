@@ -28,7 +28,7 @@ from engage.models import (
     utcnow,
 )
 from engage.models.base import as_utc
-from engage.services import mailer
+from engage.services import audit, mailer
 from engage.services.demographics import FIELDS as DEMOGRAPHIC_FIELDS
 from engage.services.errors import DomainError, NotFound
 
@@ -423,3 +423,26 @@ def list_outbox(page: int = 1, size: int = 50) -> tuple[list[OutboundMessage], i
         .limit(size)
     )
     return list(rows), int(total)
+
+
+# The audit action of a staff member reading one message in the outbox.
+MESSAGE_SHOWN = "message_shown"
+
+
+def show_outbox_message(message_id: int) -> OutboundMessage:
+    """One message with its body, logging (and committing) that the signed-in staff member read
+    it: a body holds a person's name and their personal link. Never the address or the text."""
+    message = db.session.get(OutboundMessage, message_id)
+    if message is None:
+        raise NotFound("There is no such message")
+    to = f"person {message.person_id}" if message.person_id else "no current member"
+    event = audit.record(
+        db.session,
+        MESSAGE_SHOWN,
+        "OutboundMessage",
+        str(message.id),
+        note=f"{message.kind} message to {to} shown",
+    )
+    event.after = {"kind": message.kind, "person_id": message.person_id}
+    db.session.commit()
+    return message

@@ -31,6 +31,10 @@ def test_resident_joins_manages_and_deletes_their_details(browser, live_server):
     sign_in(staff, live_server, "engagement")
     staff.goto(f"{live_server}/staff/outbox")
     assert_accessible(staff, "panel-outbox")
+    assert "/panel/profile/" not in staff.content(), "the outbox list shows message bodies"
+    staff.get_by_role("link", name=re.compile("^Show message")).first.click()
+    staff.wait_for_load_state()
+    assert_accessible(staff, "panel-outbox-message")
     link = re.search(r"(/panel/profile/[A-Za-z0-9_\-]+)", staff.content()).group(1)
     staff.goto(f"{live_server}/staff/panel")
     assert_accessible(staff, "panel-members")

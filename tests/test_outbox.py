@@ -1,0 +1,86 @@
+"""The outbox lists what Engage sent without the messages themselves; the team opens one on
+purpose, and each reading is logged: who, which message, to whom (by id), never the text."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from engage.extensions import db
+from engage.models import AuditEvent, OutboundMessage, PanelMembership, Person, Role
+from engage.services import mailer
+from engage.services.panel import MESSAGE_SHOWN
+
+BODY = "Dear Gwen,\n\nYour personal link: http://localhost/panel/profile/QZ-SECRET-77"
+
+
+def _message() -> OutboundMessage:
+    person = Person(ref="ref-outbox", given_name="Gwen", email="gwen@example.org")
+    db.session.add(person)
+    db.session.add(PanelMembership(person=person, joined_on=date(2026, 1, 5)))
+    db.session.commit()
+    return mailer.queue_message(
+        "profile_link", "gwen@example.org", "Manage your details", BODY, person_id=person.id
+    )
+
+
+def _shown_events() -> list[AuditEvent]:
+    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == MESSAGE_SHOWN)))
+
+
+def test_the_outbox_lists_messages_without_their_text(client, auth):
+    message = _message()
+    auth.login(Role.ENGAGEMENT)
+    html = client.get("/staff/outbox").get_data(as_text=True)
+    assert "Manage your details" in html and "gwen@example.org" in html, "the list is the record"
+    assert "QZ-SECRET-77" not in html and "Dear Gwen" not in html, "a body is on the list page"
+    assert f'href="/staff/outbox/{message.id}"' in html, "no way to open the message"
+    assert _shown_events() == [], "listing the outbox is not reading a message"
+
+
+def test_opening_a_message_shows_it_and_logs_who_read_which_without_the_text(client, auth):
+    message = _message()
+    user = auth.login(Role.ENGAGEMENT)
+    page = client.get(f"/staff/outbox/{message.id}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "QZ-SECRET-77" in html and "Dear Gwen" in html, "the team cannot read the message"
+    assert "recorded in the audit log" in html, "the page does not say the reading is logged"
+
+    (event,) = _shown_events()
+    assert (event.user_id, event.actor) == (user.id, user.email), "who read it is not recorded"
+    assert (event.entity_type, event.entity_id) == ("OutboundMessage", str(message.id))
+    assert event.after == {"kind": "profile_link", "person_id": message.person_id}
+    logged = str([(e.before, e.after, e.note) for e in db.session.scalars(select(AuditEvent))])
+    for value in ("QZ-SECRET-77", "Dear Gwen", "gwen@example.org"):
+        assert value not in logged, f"{value!r} was copied into the audit log"
+
+    client.get(f"/staff/outbox/{message.id}")
+    assert len(_shown_events()) == 2, "every reading is logged, not only the first"
+
+
+def test_an_admin_sees_message_readings_on_the_audit_page(client, auth):
+    message = _message()
+    auth.login(Role.ENGAGEMENT)
+    client.get(f"/staff/outbox/{message.id}")
+    auth.logout()
+    auth.login(Role.ADMIN)
+    html = client.get(f"/staff/admin/audit?kind={MESSAGE_SHOWN}").get_data(as_text=True)
+    assert f"profile_link message to person {message.person_id} shown" in html
+    assert "engagement@example.org" in html
+
+
+def test_a_message_that_does_not_exist_is_not_found_and_logs_nothing(client, auth):
+    auth.login(Role.ENGAGEMENT)
+    assert client.get("/staff/outbox/999").status_code == 404
+    assert _shown_events() == []
+
+
+def test_only_the_team_that_manages_the_panel_can_read_a_message(client, auth):
+    message = _message()
+    for role in (Role.VIEWER, Role.COMMISSIONER):
+        auth.login(role)
+        assert client.get(f"/staff/outbox/{message.id}").status_code == 403, role
+        auth.logout()
+    assert _shown_events() == []
