@@ -103,9 +103,10 @@ def test_moving_a_routed_question_before_the_answer_it_depends_on_is_refused(cli
     assert "There is a problem" in html
     assert (
         "That move would break routing: question &#39;What could be better?&#39; is shown only "
-        "when &#39;hospital&#39; is answered &#39;Royal Preston&#39;, so &#39;hospital&#39; must "
-        "be asked in an earlier section" in html
+        "when &#39;Which hospital did you visit?&#39; is answered &#39;Royal Preston&#39;, so "
+        "&#39;Which hospital did you visit?&#39; must be asked in an earlier section" in html
     ), "the message names the rule"
+    assert "&#39;hospital&#39;" not in html, "the message names a question by its key"
     assert _layout(survey) == [["hospital", "when"], ["parking"], ["better", "else"]]
 
 
@@ -115,8 +116,9 @@ def test_moving_the_answer_a_section_depends_on_into_that_section_is_refused(app
         builder.move_question_to(
             survey.id, _question(survey, "hospital").id, survey.sections[1].id, 0
         )
-    assert "section 'Furness' is shown only when 'hospital' is answered 'Furness General'" in (
-        refused.value.message
+    assert (
+        "section 'Furness' is shown only when 'Which hospital did you visit?' is answered "
+        "'Furness General'" in refused.value.message
     )
     assert refused.value.field == "destination"
     assert _layout(survey)[0] == ["hospital", "when"], "nothing moved"
@@ -132,11 +134,30 @@ def test_moving_the_answer_a_question_depends_on_into_a_later_section_is_refused
     with pytest.raises(
         builder.Invalid,
         match="question 'Anything else\\?' is shown only when "
-        "'hospital' is answered 'Royal Preston' or 'Another hospital'",
+        "'Which hospital did you visit\\?' is answered 'Royal Preston' or 'Another hospital'",
     ):
         builder.move_question_to(
             survey.id, _question(survey, "hospital").id, survey.sections[2].id, 2
         )
+
+
+def test_a_refusal_names_a_long_controlling_question_by_its_text_cut_at_a_word(app):
+    survey = _survey()
+    asked = _question(survey, "hospital")
+    asked.key = "how_did_you_travel"
+    asked.text = (
+        "Thinking about your most recent visit, how did you travel to the hospital, and how "
+        "long did the journey take you?"
+    )
+    survey.sections[1].show_if = {"question": "how_did_you_travel", "equals": "Furness General"}
+    db.session.commit()
+    with pytest.raises(builder.Invalid) as refused:
+        builder.move_question_to(survey.id, asked.id, survey.sections[1].id, 0)
+    message = refused.value.message
+    assert "how_did_you_travel" not in message, "the refusal names the question by its key"
+    shortened = "'Thinking about your most recent visit, how did you travel…'"
+    assert f"is shown only when {shortened} is answered 'Furness General'" in message
+    assert f"so {shortened} must be asked in an earlier section" in message
 
 
 def test_moving_a_section_above_the_answer_it_depends_on_is_refused(client, auth):

@@ -531,29 +531,51 @@ def move_section(survey_id: int, section_id: int, step: int) -> None:
     _commit_keeping_it_publishable(survey, baseline)
 
 
-def _routing_breaks(survey: Survey) -> dict[str, str]:
-    """Rules that depend on a question not asked in an earlier section, each explained.
+# A question named in a message longer than this is cut at a word, so the message stays readable.
+NAME_MAX = 60
+
+
+def _shortened(text: str, limit: int = NAME_MAX) -> str:
+    """``text`` as a message names it: whole if short, else cut at a word and marked with "…"."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:.-") + "…"
+
+
+def _routing_breaks(survey: Survey) -> dict[tuple[str, int], str]:
+    """Rules that depend on a question not asked in an earlier section, each explained by
+    question text (as the team wrote it), never by key.
 
     Read from the objects in the session, so a move can be checked before it is flushed.
     """
     asked_in = {q.key: s.position for s in survey.sections for q in s.questions}
-    found: dict[str, str] = {}
+    texts = {q.key: q.text for q in all_questions(survey)}
+    found: dict[tuple[str, int], str] = {}
     for section in survey.sections:
-        ruled = [(section.show_if, f"section '{section.title}'")]
-        ruled += [(q.show_if, f"question '{q.text}'") for q in section.questions]
-        for rule, what in ruled:
+        ruled = [(("section", section.id), section.show_if, f"section '{section.title}'")]
+        ruled += [
+            (("question", q.id), q.show_if, f"question '{_shortened(q.text)}'")
+            for q in section.questions
+        ]
+        for which, rule, what in ruled:
             key = (rule or {}).get("question")
             if key in asked_in and asked_in[key] >= section.position:
-                condition = describe_rule(survey, rule).replace("Shown only", "shown only", 1)
-                found[what] = (
-                    f"{what} is {condition}, so '{key}' must be asked in an earlier section "
-                    "(answers are saved a section at a time)"
+                choice = rule_choice(survey, rule)
+                answers = " or ".join(f"'{t}'" for t in (choice[1] if choice else []))
+                name = _shortened(texts.get(key) or key)
+                found[which] = (
+                    f"{what} is shown only when '{name}' is answered {answers}, so '{name}' "
+                    "must be asked in an earlier section (answers are saved a section at a time)"
                 )
     return found
 
 
 def _refuse_new_routing_breaks(
-    survey: Survey, before: dict[str, str], field_name: str | None
+    survey: Survey, before: dict[tuple[str, int], str], field_name: str | None
 ) -> None:
     """Undo the change and say which rule it breaks, if it breaks one that held before."""
     new = [why for what, why in _routing_breaks(survey).items() if what not in before]
