@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
+from collections.abc import Sequence
 
+import numpy as np
+import scipy.sparse as sp
+
+from topics.lexical import LexicalMatcher
 from topics.taxonomy import Taxonomy
 
 
@@ -42,8 +46,14 @@ class ThemeAssigner:
     Without coded comments each theme is a set of prototypes (the embeddings of its name plus
     description and of each example phrase); a comment's score for a theme is the mean of its
     `top_prototypes` best similarities, mixed with its similarity to the theme's centroid by
-    `centroid_weight`, and mapped to a probability around `min_similarity`. `min_similarity`
-    was chosen on a calibration split only (see bench/quality.py).
+    `centroid_weight`, plus `lexical_weight` x the character n-gram TF-IDF cosine between the
+    comment and the theme's text (`topics.lexical`: the embedding model is weakest where a theme
+    is named by a word), and mapped to a probability around `min_similarity`. Self-training
+    then adds, per theme, the centroid of the comments it confidently wins as a prototype, and
+    moves its lexical vector toward their words by `lexical_feedback`. `min_similarity`,
+    `lexical_weight` and `lexical_feedback` were chosen on a calibration split only (see
+    bench/quality.py). The lexical part needs the comments' texts: pass them to `fit`
+    (`unlabelled_texts`) and `predict`.
 
     With coded comments each theme's score is the similarity to its centroid, shrunk toward the
     taxonomy prototypes by `prior_strength` pseudo-examples (few coded examples: trust the
@@ -76,6 +86,9 @@ class ThemeAssigner:
         extra_above: float = 0.3,
         self_training: int = 1,
         align_min_similarity: float = 0.6,
+        lexical_weight: float = 0.7,
+        lexical_feedback: float = 1.0,
+        lexical_min_df: int = 2,
         chunk_size: int = 4096,
     ) -> None:
         self.min_similarity = min_similarity
@@ -90,6 +103,9 @@ class ThemeAssigner:
         self.extra_above = extra_above
         self.self_training = self_training
         self.align_min_similarity = align_min_similarity
+        self.lexical_weight = lexical_weight
+        self.lexical_feedback = lexical_feedback
+        self.lexical_min_df = lexical_min_df
         self.chunk_size = chunk_size  # comments scored at once: bounds the n x prototypes matrix
 
     # ---- fitting -------------------------------------------------------------------------
@@ -100,10 +116,13 @@ class ThemeAssigner:
         coded_vectors: np.ndarray | None = None,
         coded_themes: list[list[str]] | None = None,
         unlabelled_vectors: np.ndarray | None = None,
+        unlabelled_texts: Sequence[str] | None = None,
     ) -> ThemeAssigner:
         """Learn from prototypes (one array per theme) and, optionally, coded comments.
 
         `coded_themes[i]` holds the slugs coded for comment i; an empty list means "no theme".
+        `unlabelled_texts` (the texts of `unlabelled_vectors`) turns on the lexical evidence;
+        without them the assigner scores by embeddings alone.
         """
         self.slugs_ = taxonomy.slugs
         self.prototypes_ = [_l2(np.asarray(p, dtype=np.float32)) for p in prototype_vectors]
@@ -114,8 +133,15 @@ class ThemeAssigner:
         self.proto_mean_ = _l2(np.stack([p.mean(axis=0) for p in self.prototypes_]))
         non_answer = [i for i, t in enumerate(taxonomy.themes) if t.non_answer]
         self.non_answer_theme_ = non_answer[0] if non_answer else -1
+        self.lexical_: LexicalMatcher | None = None
+        if unlabelled_texts is not None and self.lexical_weight:
+            if unlabelled_vectors is None or len(unlabelled_texts) != len(unlabelled_vectors):
+                raise ValueError("unlabelled_texts must match unlabelled_vectors row for row")
+            self.lexical_ = LexicalMatcher(self.lexical_min_df, self.lexical_feedback).fit(
+                unlabelled_texts, [" ".join(t.phrases()) for t in taxonomy.themes]
+            )
         if unlabelled_vectors is not None and len(unlabelled_vectors) and self.self_training:
-            self._self_train(np.asarray(unlabelled_vectors, dtype=np.float32))
+            self._self_train(np.asarray(unlabelled_vectors, dtype=np.float32), unlabelled_texts)
         self.supervised_ = bool(coded_vectors is not None and coded_themes)
         self.aligned_: dict[int, int] = {}
         if self.supervised_:
@@ -159,21 +185,34 @@ class ThemeAssigner:
                 merged[code] = _l2(merged[code] + self.proto_mean_[themes[j]])
         self.proto_mean_ = merged
 
-    def _self_train(self, X: np.ndarray) -> None:
+    def _self_train(self, X: np.ndarray, texts: Sequence[str] | None) -> None:
         # Move each theme toward how people actually phrase it: add the centroid of the comments
-        # it confidently wins as one more prototype (the taxonomy prototypes stay). Scored in
-        # chunks, summing members as we go, so memory stays flat however many comments there are.
+        # it confidently wins as one more prototype (the taxonomy prototypes stay), and their
+        # words to its lexical vector. Scored in chunks, summing members as we go, so memory
+        # stays flat however many comments there are.
         T, dim = len(self.prototypes_), X.shape[1]
+        lexical = self.lexical_
         for _ in range(self.self_training):
             sums = np.zeros((T, dim), dtype=np.float64)
             counts = np.zeros(T, dtype=np.int64)
+            lex_sums = sp.csr_matrix((T, len(lexical.vocabulary_) if lexical else 0))
             for start in range(0, len(X), self.chunk_size):
                 chunk = _l2(X[start : start + self.chunk_size])
-                s = self._prototype_scores(chunk)
+                chunk_texts = texts[start : start + self.chunk_size] if texts is not None else None
+                s = self._prototype_scores(chunk, chunk_texts)
                 best = s.argmax(axis=1)
                 confident = s.max(axis=1) >= self.min_similarity + 2 * self.temperature
                 np.add.at(sums, best[confident], chunk[confident])
                 counts += np.bincount(best[confident], minlength=T)
+                if lexical is not None and chunk_texts is not None:
+                    rows = np.flatnonzero(confident)
+                    owner = sp.csr_matrix(
+                        (np.ones(len(rows)), (best[rows], np.arange(len(rows)))),
+                        shape=(T, len(rows)),
+                    )
+                    lex_sums = lex_sums + owner @ lexical.transform([chunk_texts[r] for r in rows])
+            if lexical is not None:
+                lexical.expand(sp.csr_matrix(lex_sums), np.where(counts >= 5, counts, 0))
             extra = [
                 _l2(sums[t] / counts[t]).astype(np.float32)[None, :]
                 if counts[t] >= 5
@@ -189,9 +228,12 @@ class ThemeAssigner:
             self.proto_matrix_ = np.concatenate(self.prototypes_).astype(np.float32)
 
     # ---- scoring -------------------------------------------------------------------------
-    def _prototype_scores(self, X: np.ndarray) -> np.ndarray:
+    def _prototype_scores(self, X: np.ndarray, texts: Sequence[str] | None = None) -> np.ndarray:
         # Nearest prototypes alone favour themes with many example phrases (more chances of a
         # close one); mixing in the similarity to the theme's centroid evens that out.
+        lexical = getattr(self, "lexical_", None)
+        if lexical is not None and texts is None:
+            raise ValueError("this assigner uses lexical evidence: pass the comments' texts")
         sims = X @ self.proto_matrix_.T
         out = np.empty((len(X), len(self.prototypes_)), dtype=np.float32)
         for t in range(len(self.prototypes_)):
@@ -200,6 +242,8 @@ class ThemeAssigner:
             cents = _l2(np.stack([p.mean(axis=0) for p in self.prototypes_]))
             w = self.centroid_weight
             out = (1 - w) * out + w * (X @ cents.T)
+        if lexical is not None and texts is not None:
+            out = out + self.lexical_weight * lexical.scores(texts)
         return out
 
     def _scores(self, X: np.ndarray, leave_one_out: bool = False) -> np.ndarray:
@@ -233,13 +277,22 @@ class ThemeAssigner:
             csim[:, list(self.aligned_)] = -np.inf
         return (csim + self.vote_weight * vote).astype(np.float32)
 
-    def predict(self, X: np.ndarray) -> ThemeScores:
-        """Score comments in chunks of `chunk_size`, so peak memory does not grow with n."""
+    def predict(self, X: np.ndarray, texts: Sequence[str] | None = None) -> ThemeScores:
+        """Score comments in chunks of `chunk_size`, so peak memory does not grow with n.
+
+        `texts` (row for row with `X`) is needed when the assigner was fitted with texts.
+        """
         X = np.asarray(X, dtype=np.float32)
+        if texts is not None and len(texts) != len(X):
+            raise ValueError("texts must match X row for row")
+        size = self.chunk_size
         parts = [
-            self._predict(_l2(X[start : start + self.chunk_size]))
-            for start in range(0, len(X), self.chunk_size)
-        ] or [self._predict(np.zeros((0, X.shape[1]), dtype=np.float32))]
+            self._predict(
+                _l2(X[start : start + size]),
+                texts[start : start + size] if texts is not None else None,
+            )
+            for start in range(0, len(X), size)
+        ] or [self._predict(np.zeros((0, X.shape[1]), dtype=np.float32), [])]
         return ThemeScores(
             main=np.concatenate([p.main for p in parts]),
             probability=np.concatenate([p.probability for p in parts]),
@@ -247,7 +300,7 @@ class ThemeAssigner:
             proba=np.concatenate([p.proba for p in parts]),
         )
 
-    def _predict(self, X: np.ndarray) -> ThemeScores:
+    def _predict(self, X: np.ndarray, texts: Sequence[str] | None) -> ThemeScores:
         T = len(self.slugs_)
         if self.supervised_:
             p = _softmax(self._scores(X) / self.temperature_)
@@ -257,7 +310,7 @@ class ThemeAssigner:
             abstain = (top < self.abstain_below) | (none_p > top)
             extra_mask = theme_p >= self.extra_above
         else:
-            s = self._prototype_scores(X)
+            s = self._prototype_scores(X, texts)
             theme_p = 1.0 / (1.0 + np.exp(-(s - self.min_similarity) / self.temperature))
             main = s.argmax(axis=1)
             top_s = s[np.arange(len(X)), main]

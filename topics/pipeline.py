@@ -19,6 +19,7 @@ from topics.embeddings import (
     PackagedModelEmbedder,
     default_cache_dir,
 )
+from topics.lexical import LexicalMatcher
 from topics.preprocess import Kind, clean_comments
 from topics.results import Assignment, Topic
 from topics.taxonomy import Taxonomy
@@ -197,9 +198,10 @@ class TopicPipeline:
             coded_vectors=self.embeddings_[coded_rows] if coded_rows else None,
             coded_themes=coded_slugs if coded_rows else None,
             unlabelled_vectors=self.embeddings_[present],
+            unlabelled_texts=[self.texts_[i] for i in present],
         )
         self.assigner_ = assigner
-        scores = assigner.predict(self.embeddings_[present])
+        scores = assigner.predict(self.embeddings_[present], [self.texts_[i] for i in present])
         slugs = assigner.slugs_
         for j, i in enumerate(present):
             if (
@@ -376,7 +378,11 @@ class TopicPipeline:
         if not present:
             return out
         X = self._embed([cleaned[i].text for i in present])
-        scores = self.assigner_.predict(X) if self.assigner_ is not None else None
+        scores = (
+            self.assigner_.predict(X, [cleaned[i].text for i in present])
+            if self.assigner_ is not None
+            else None
+        )
         candidate = np.array([k >= len(self.theme_topic_) for k in self.topic_keys_], dtype=bool)
         sims = X @ self.topic_centroids_.T if len(self.topic_keys_) else np.zeros((len(X), 0))
         for j, i in enumerate(present):
@@ -471,6 +477,10 @@ class TopicPipeline:
                        "proto_mean": a.proto_mean_}  # fmt: skip
             if a.supervised_:
                 arrays |= {"coded_vectors": a.coded_vectors_, "coded_labels": a.coded_labels_}
+            if a.lexical_ is not None:
+                lex_meta, lex_arrays = a.lexical_.to_state()
+                meta["assigner"]["lexical"] = lex_meta
+                arrays |= lex_arrays
         (d / "model.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         for name, arr in arrays.items():
             np.save(d / f"{name}.npy", np.ascontiguousarray(arr), allow_pickle=False)
@@ -517,5 +527,11 @@ class TopicPipeline:
             if a.supervised_:
                 a.coded_vectors_, a.coded_labels_ = arr("coded_vectors"), arr("coded_labels")
                 a.temperature_ = float(info["temperature"])
+            a.lexical_ = None
+            if (lex := info.get("lexical")) is not None:
+                names = ("lex_idf", "lex_data", "lex_indices", "lex_indptr")
+                a.lexical_ = LexicalMatcher.from_state(
+                    lex, {n: arr(n) for n in names}, len(a.slugs_)
+                )
             self.assigner_ = a
         return self

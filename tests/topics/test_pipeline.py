@@ -48,6 +48,13 @@ def test_transform_assigns_new_comments_without_refitting(guided) -> None:  # no
     assert [t.to_dict() for t in guided.topics_] == before, "transform must not change the model"
 
 
+def test_a_misspelt_theme_word_still_finds_its_theme(guided) -> None:  # noqa: ANN001
+    # The lexical evidence is fitted with the model and saved with it (see the round trip).
+    assert guided.assigner_.lexical_ is not None
+    new = guided.transform(["carpark feees are a rip off", "cleanlyness of toilets was poor"])
+    assert [a.theme for a in new] == ["parking", "cleanliness"]
+
+
 def test_coding_teaches_a_new_theme_and_overrides_the_coded_comments(embedder, comments) -> None:  # noqa: ANN001
     ids, texts = comments
     coded = {"c37": ["Hospital radio"], "c38": ["Hospital radio"], "c06": ["staff-attitude"],
@@ -84,6 +91,7 @@ def test_save_and_load_round_trip_without_pickle(guided, embedder, tmp_path: Pat
     probe = ["Parking costs too much", "nothing really", "The food was lovely"]
     assert [vars(a) for a in loaded.transform(probe)] == [vars(a) for a in guided.transform(probe)]
     assert [t.to_dict() for t in loaded.topics_] == [t.to_dict() for t in guided.topics_]
+    assert loaded.assigner_.lexical_ is not None, "the lexical evidence is saved with the model"
 
 
 def test_merge_and_split_topics(embedder, comments) -> None:  # noqa: ANN001
