@@ -97,3 +97,26 @@ def test_engagement_team_builds_previews_and_publishes_a_survey(browser, live_se
     resident.goto(f"{live_server}/surveys/getting-to-the-walk-in-centre")
     assert "Getting to the walk-in centre" in resident.content()
     context.close()
+
+
+def test_previewing_a_draft_urdu_translation_marks_it_right_to_left_and_passes_axe(
+    browser, live_server
+):
+    context = browser.new_context()
+    page = context.new_page()
+    sign_in(page, live_server, "engagement")
+    page.goto(f"{live_server}/staff/surveys/1/translation?language=ur")
+    page.fill('[name="s.survey.title"]', "واک ان سینٹر تک پہنچنا")
+    press(page, "Save as a draft")
+
+    page.goto(f"{live_server}/staff/surveys/1/preview?language=ur")
+    assert page.evaluate("document.documentElement.lang") == "en", "the staff page is English"
+    title = page.locator("h1 [lang=ur]")
+    assert title.inner_text() == "واک ان سینٹر تک پہنچنا"
+    assert title.get_attribute("dir") == "rtl"
+    assert title.evaluate("e => getComputedStyle(e).direction") == "rtl"
+    assert_accessible(page, "builder-preview-start-ur")
+    press(page, "Start preview")
+    assert page.locator(".nhsuk-caption-l [lang=ur]").get_attribute("dir") == "rtl"
+    assert_accessible(page, "builder-preview-section-ur")
+    context.close()
