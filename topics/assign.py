@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
@@ -210,7 +209,9 @@ class ThemeAssigner:
                         (np.ones(len(rows)), (best[rows], np.arange(len(rows)))),
                         shape=(T, len(rows)),
                     )
-                    lex_sums = lex_sums + owner @ lexical.transform([chunk_texts[r] for r in rows])
+                    lex_sums = lex_sums + owner @ lexical.transform(
+                        [chunk_texts[int(r)] for r in rows]
+                    )
             if lexical is not None:
                 lexical.expand(sp.csr_matrix(lex_sums), np.where(counts >= 5, counts, 0))
             extra = [
