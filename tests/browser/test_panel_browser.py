@@ -63,3 +63,27 @@ def test_join_form_fits_a_320_pixel_screen(browser, live_server):
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"the join form scrolls sideways by {overflow}px at 320px"
     context.close()
+
+
+def test_inviting_by_age_hides_a_small_count_and_passes_axe(browser, live_server):
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{live_server}/panel/join")
+    page.fill("#given_name", "Idris")
+    page.get_by_label("Email", exact=True).check()
+    page.fill("#email", "idris@example.org")
+    page.select_option("#place", "elsewhere")
+    page.select_option("#age_band", "75+")
+    page.get_by_label("You can use these answers").check()
+    page.get_by_label("I agree to join the Citizens' Panel").check()
+    press(page, "Join the panel")
+
+    staff = context.new_page()
+    sign_in(staff, live_server, "engagement")
+    staff.goto(f"{live_server}/staff/invitations/1")
+    staff.get_by_label("Citizens' Panel members").check()
+    staff.get_by_label("75+").check()
+    press(staff, "Count who matches")
+    assert "fewer than 10" in staff.locator(".nhsuk-inset-text strong").inner_text()
+    assert_accessible(staff, "panel-invite-suppressed")
+    context.close()
