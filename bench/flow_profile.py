@@ -33,6 +33,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--visits", type=int, default=200)
     parser.add_argument("--profile", choices=["pyinstrument", "cprofile"])
+    parser.add_argument(
+        "--sql", action="store_true", help="also print each step's statements for one visit"
+    )
     parser.add_argument("--out", default=str(Path(tempfile.gettempdir()) / "engage-flow-profile"))
     args = parser.parse_args()
 
@@ -61,12 +64,15 @@ def main() -> int:
     logging.getLogger().handlers[:] = [logging.NullHandler()]  # time the formatting, not a tty
     statements: Counter[str] = Counter()
     current = {"step": "-"}
+    seen: list[tuple[str, str]] = []  # (step, statement) for one visit, with --sql
     with app.app_context():
         engine = db.engine
 
     @event.listens_for(engine, "before_cursor_execute")
-    def _count(*_a: Any) -> None:
+    def _count(_conn: Any, _cursor: Any, statement: str, *_a: Any) -> None:
         statements[current["step"]] += 1
+        if args.sql:
+            seen.append((current["step"], " ".join(statement.split())[:160]))
 
     cpu: dict[str, float] = defaultdict(float)
     calls: Counter[str] = Counter()
@@ -130,6 +136,12 @@ def main() -> int:
     rng = random.Random(1)  # noqa: S311 - made-up answers
     for _ in range(20):  # warm: templates compiled, connections open
         visit(rng)
+    if args.sql:
+        seen.clear()
+        visit(rng)
+        for name, statement in seen:
+            print(f"  {name:<18} {statement}")
+        args.sql = False
     cpu.clear()
     calls.clear()
     statements.clear()
