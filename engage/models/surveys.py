@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from engage.models.base import Base, utcnow
 from engage.models.intentions import Intention
 from engage.models.people import GpPractice
+from engage.models.structure import new_structure_token
 
 survey_intention = Table(
     "survey_intention",
@@ -51,6 +52,13 @@ class Survey(Base):
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    # A fresh random value whenever its sections, questions or translations change (set by
+    # ``engage.models.structure`` on every flush that changes them): resident pages cache the
+    # survey's structure by it. Random, not a counter, so a rolled-back change's value never
+    # comes back for a different structure.
+    structure_token: Mapped[str] = mapped_column(
+        String(32), default=new_structure_token, server_default="0"
+    )
 
     sections: Mapped[list[Section]] = relationship(
         back_populates="survey", order_by="Section.position", cascade="all, delete-orphan"

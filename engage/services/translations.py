@@ -250,16 +250,6 @@ class Shown:
         return self.get(f"question.{q.id}.option.{value}", value)
 
 
-def published_strings(survey_id: int) -> dict[str, dict[str, str]]:
-    """The strings of each translation residents may see, by language code (one query)."""
-    rows = db.session.execute(
-        select(SurveyTranslation.language, SurveyTranslation.strings).where(
-            SurveyTranslation.survey_id == survey_id, SurveyTranslation.published.is_(True)
-        )
-    )
-    return {language: dict(strings or {}) for language, strings in rows}
-
-
 def shown(survey: Survey, language: str, page_language: str | None = None) -> Shown:
     """The survey as a resident reading ``language`` sees it (English when not published)."""
     if language == "en":
@@ -276,14 +266,17 @@ def for_resident(survey: Survey) -> Shown:
     """The survey in the resident's chosen language where it has a published translation.
 
     That may be a language the interface has no catalogue for: the survey is shown in it and
-    the page around it in English. The survey's languages are offered on its pages. Cached for
-    the request: a page may ask more than once.
+    the page around it in English. The survey's languages are offered on its pages. The
+    published strings come from the survey's cached structure; the result is kept for the
+    request, as a page may ask more than once.
     """
     # On the request, not g: a test's outer app context would share g between requests.
     cache: dict[int, Shown] = request.__dict__.setdefault("engage_shown", {})
     if survey.id in cache:
         return cache[survey.id]
-    published = published_strings(survey.id)
+    from engage.services.surveys import structure_of
+
+    published = structure_of(survey).translations
     available = ["en", *sorted(published)] if published else []
     if available:
         i18n.offer_survey_languages(survey.slug, available)
