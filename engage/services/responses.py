@@ -5,12 +5,12 @@ from __future__ import annotations
 import enum
 import hashlib
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, select, update
 
 from engage.extensions import db
 from engage.models import (
@@ -24,6 +24,7 @@ from engage.models import (
     utcnow,
 )
 from engage.services.errors import NotFound
+from engage.services.surveys import QuestionView, SectionView, Structure, structure_of
 
 FREE_TEXT_KINDS = frozenset({"free_text_short", "free_text_long"})
 # No 0/O or 1/I/L: codes are read aloud and typed from paper.
@@ -80,6 +81,23 @@ def get_survey(slug: str) -> Survey:
     if survey is None or survey.status == "draft":
         raise NotFound("We could not find that survey")
     return survey
+
+
+def open_survey(slug: str, token: str | None) -> tuple[Survey, Response | None]:
+    """The survey and, given this browser's resume secret, its response: one query for both."""
+    if not token:
+        return get_survey(slug), None
+    row = db.session.execute(
+        select(Survey, Response)
+        .outerjoin(
+            Response,
+            and_(Response.survey_id == Survey.id, Response.resume_token_hash == _hash(token)),
+        )
+        .where(Survey.slug == slug)
+    ).first()
+    if row is None or row[0].status == "draft":
+        raise NotFound("We could not find that survey")
+    return row[0], row[1]
 
 
 def availability(survey: Survey, today: date | None = None) -> Availability:
@@ -144,6 +162,27 @@ def answers_of(response: Response) -> dict[str, Any]:
     return {key: value for key, value in rows}
 
 
+@dataclass
+class Answers:
+    """A response's stored answers, loaded once a request: values by question key, and the
+    rows by question id for saving over them."""
+
+    values: dict[str, Any]
+    rows: dict[int, Answer]
+
+
+def load_answers(response: Response) -> Answers:
+    rows = db.session.execute(
+        select(Answer, Question.key)
+        .join(Question, Answer.question_id == Question.id)
+        .where(Answer.response_id == response.id)
+    ).all()
+    return Answers(
+        values={key: answer.value for answer, key in rows},
+        rows={answer.question_id: answer for answer, _key in rows},
+    )
+
+
 def _shown(rule: dict[str, Any] | None, answers: dict[str, Any]) -> bool:
     """Simple routing: show when ``{"question": key, "equals": value}`` (or ``"in": [...]``)."""
     if not rule:
@@ -155,28 +194,41 @@ def _shown(rule: dict[str, Any] | None, answers: dict[str, Any]) -> bool:
     return given in wanted
 
 
-def visible_sections(survey: Survey, answers: dict[str, Any]) -> list[Section]:
+def visible_sections(survey: Survey | Structure, answers: dict[str, Any]) -> list[Any]:
+    """The sections routing shows (``Section`` rows, or ``SectionView`` from a Structure)."""
     return [s for s in survey.sections if _shown(s.show_if, answers)]
 
 
-def visible_questions(section: Section, answers: dict[str, Any]) -> list[Question]:
+def visible_questions(section: Section | SectionView, answers: dict[str, Any]) -> list[Any]:
     return [q for q in section.questions if _shown(q.show_if, answers)]
 
 
-def save_answers(response: Response, section: Section, values: dict[str, Any]) -> None:
-    """Store this section's answers; an empty value removes an earlier answer."""
+def save_answers(
+    response: Response,
+    section: Section | SectionView,
+    values: dict[str, Any],
+    loaded: Answers | None = None,
+) -> None:
+    """Store this section's answers; an empty value removes an earlier answer.
+
+    With ``loaded`` (the response's answers as this request read them) the rows are not read
+    again, and ``loaded`` is brought up to date with what was stored.
+    """
     if response.status != "in_progress":
         return
     by_key = {q.key: q for q in section.questions}
-    existing = {
-        a.question_id: a
-        for a in db.session.scalars(
-            select(Answer).where(
-                Answer.response_id == response.id,
-                Answer.question_id.in_([q.id for q in section.questions]),
+    if loaded is not None:
+        existing = loaded.rows
+    else:
+        existing = {
+            a.question_id: a
+            for a in db.session.scalars(
+                select(Answer).where(
+                    Answer.response_id == response.id,
+                    Answer.question_id.in_([q.id for q in section.questions]),
+                )
             )
-        )
-    }
+        }
     for key, value in values.items():
         question = by_key.get(key)
         if question is None:
@@ -185,15 +237,25 @@ def save_answers(response: Response, section: Section, values: dict[str, Any]) -
         if value in (None, "", []):
             if answer is not None:
                 db.session.delete(answer)
-        elif answer is None:
-            db.session.add(Answer(response_id=response.id, question_id=question.id, value=value))
+                if loaded is not None:
+                    del loaded.rows[question.id]
+            if loaded is not None:
+                loaded.values.pop(key, None)
+            continue
+        if answer is None:
+            answer = Answer(response_id=response.id, question_id=question.id, value=value)
+            db.session.add(answer)
+            if loaded is not None:
+                loaded.rows[question.id] = answer
         elif answer.value != value:
             answer.value = value
+        if loaded is not None:
+            loaded.values[key] = value
     response.updated_at = utcnow()
     _commit_keeping_loaded()
 
 
-def first_unanswered(survey: Survey, answers: dict[str, Any]) -> int | None:
+def first_unanswered(survey: Survey | Structure, answers: dict[str, Any]) -> int | None:
     """The 1-based number of the first visible section with a required question unanswered."""
     for number, section in enumerate(visible_sections(survey, answers), start=1):
         for q in visible_questions(section, answers):
@@ -202,53 +264,59 @@ def first_unanswered(survey: Survey, answers: dict[str, Any]) -> int | None:
     return None
 
 
-def submit(response_id: int, language: str | None = None) -> Response:
+def submit(
+    response_id: int, language: str | None = None, structure: Structure | None = None
+) -> Response:
     """Mark the response submitted and turn its free text into comments, exactly once.
 
     The conditional UPDATE is the guard: a double click, a retried request or two workers racing
     can only move ``in_progress`` to ``submitted`` once; every other attempt changes nothing.
-    ``language``, the one the answers were given in, is recorded by that same UPDATE.
+    ``language``, the one the answers were given in, is recorded by that same UPDATE, which
+    also returns the row as it now is. ``structure`` is the survey's, when the caller has it.
     """
     now = utcnow()
     values: dict[str, Any] = {"status": "submitted", "submitted_at": now, "updated_at": now}
     if language:
         values["language"] = language
-    result = db.session.execute(
+    # The winner reads the row back from its own UPDATE (this request may hold it from before).
+    response = db.session.scalars(
         update(Response)
         .where(Response.id == response_id, Response.status == "in_progress")
         .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    # Read the row as it is now (this request may hold it from before the UPDATE).
-    response = db.session.get(Response, response_id, populate_existing=True)
+        .returning(Response),
+        execution_options={"synchronize_session": False, "populate_existing": True},
+    ).first()
     if response is None:
-        raise NotFound("We could not find that response")
-    if result.rowcount == 1:  # type: ignore[attr-defined]  # a CursorResult for UPDATE
-        _drop_hidden_answers(response)
-        _comments_from(response, now)
+        # Already submitted (or no such response): change nothing, show it as it is.
+        response = db.session.get(Response, response_id, populate_existing=True)
+        if response is None:
+            raise NotFound("We could not find that response")
+        _commit_keeping_loaded()
+        return response
+    structure = structure or structure_of(response.survey)
+    rows = db.session.execute(
+        select(Answer, Question.key)
+        .join(Question, Answer.question_id == Question.id)
+        .where(Answer.response_id == response.id)
+    ).all()
+    kept = _drop_hidden_answers(structure, rows)
+    _comments_from(response, now, structure, kept)
     _commit_keeping_loaded()
     return response
 
 
-def _drop_hidden_answers(response: Response) -> None:
-    """Forget answers to questions that routing hides in the final answers.
+def _drop_hidden_answers(structure: Structure, rows: Sequence[Any]) -> list[Answer]:
+    """Forget answers to questions that routing hides in the final answers; return the rest.
 
     A resident who answered "Bus", answered the bus questions, then went back and chose "Car"
     never sent the bus answers: keeping them would count them and make comments of them. Rules
     can chain (a hidden answer may have shown another question), so repeat until nothing changes.
     """
-    rows = list(
-        db.session.execute(
-            select(Answer, Question)
-            .join(Question, Answer.question_id == Question.id)
-            .where(Answer.response_id == response.id)
-        )
-    )
-    answers = {question.key: answer.value for answer, question in rows}
+    answers = {key: answer.value for answer, key in rows}
     while True:
         shown = {
             q.key
-            for section in visible_sections(response.survey, answers)
+            for section in visible_sections(structure, answers)
             for q in visible_questions(section, answers)
         }
         hidden = [key for key in answers if key not in shown]
@@ -256,14 +324,21 @@ def _drop_hidden_answers(response: Response) -> None:
             break
         for key in hidden:
             del answers[key]
-    for answer, question in rows:
-        if question.key not in answers:
+    kept = []
+    for answer, key in rows:
+        if key in answers:
+            kept.append(answer)
+        else:
             db.session.delete(answer)
     db.session.flush()
+    return kept
 
 
-def _comments_from(response: Response, when: datetime) -> None:
+def _comments_from(
+    response: Response, when: datetime, structure: Structure, answers: list[Answer]
+) -> None:
     demo = None
+    person = None
     if response.person_id is not None:
         from engage.models import Person
 
@@ -271,19 +346,18 @@ def _comments_from(response: Response, when: datetime) -> None:
         demo = person.demographics if person else None
         if response.place_id is None and person is not None:
             response.place_id = person.place_id
-    # The resident's postcode answer fills the place and deprivation their record does not give.
-    from engage.services.postcodes import fill_response
+    if "postcode" in structure.kinds:
+        # The resident's postcode answer fills the place and deprivation their record does not.
+        from engage.services.postcodes import fill_response
 
-    fill_response(response)
-    rows = db.session.execute(
-        select(Answer, Question)
-        .join(Question, Answer.question_id == Question.id)
-        .where(Answer.response_id == response.id, Question.kind.in_(FREE_TEXT_KINDS))
-    )
+        fill_response(response)
     from engage.services.comments import known_details
 
     known = known_details(person) if response.person_id is not None else []
-    for answer, question in rows:
+    for answer in answers:
+        question = structure.questions.get(answer.question_id)
+        if question is None or question.kind not in FREE_TEXT_KINDS:
+            continue
         comment = comment_for_answer(answer, question, response, demo, when, known)
         if comment is not None:
             db.session.add(comment)
@@ -291,7 +365,7 @@ def _comments_from(response: Response, when: datetime) -> None:
 
 def comment_for_answer(
     answer: Answer,
-    question: Question,
+    question: Question | QuestionView,
     response: Response,
     demo: Demographics | None,
     when: datetime,

@@ -64,22 +64,21 @@ def _remember(survey: Survey, token: str | None, code: str | None = None) -> Non
     session.permanent = True
 
 
-def _held(survey: Survey) -> dict[str, str | None]:
-    value = session.get(SESSION_KEY, {}).get(survey.slug)
+def _held(slug: str) -> dict[str, str | None]:
+    value = session.get(SESSION_KEY, {}).get(slug)
     return value if isinstance(value, dict) else {}
 
 
-def _current(survey: Survey) -> Response | None:
-    token = _held(survey).get("token")
-    return runner.find_by_token(survey, token) if token else None
+def _open(slug: str) -> tuple[Survey, Response | None]:
+    """The survey and this browser's response to it, if any, in one query."""
+    return runner.open_survey(slug, _held(slug).get("token"))
 
 
-def _unavailable(survey: Survey) -> str | None:
+def _unavailable(survey: Survey, mine: Response | None) -> str | None:
     state = runner.availability(survey)
     if state is runner.Availability.OPEN:
         return None
     if state is runner.Availability.INVITATION_ONLY:
-        mine = _current(survey)
         if mine is not None and mine.person_id is not None:
             return None  # opened through a personal invitation link
     return render_template(
@@ -87,8 +86,7 @@ def _unavailable(survey: Survey) -> str | None:
     )
 
 
-def _in_progress_or_redirect(survey: Survey) -> Response | WResponse:
-    response = _current(survey)
+def _in_progress_or_redirect(survey: Survey, response: Response | None) -> Response | WResponse:
     if response is None:
         return redirect(url_for("survey.start", slug=survey.slug))
     if response.status == "submitted":
@@ -98,11 +96,11 @@ def _in_progress_or_redirect(survey: Survey) -> Response | WResponse:
 
 def _open_response(slug: str) -> tuple[Survey, Response] | str | WResponse:
     """The survey and this browser's response in progress, or the page to show instead."""
-    survey = runner.get_survey(slug)
-    blocked = _unavailable(survey)
+    survey, mine = _open(slug)
+    blocked = _unavailable(survey, mine)
     if blocked:
         return blocked
-    response = _in_progress_or_redirect(survey)
+    response = _in_progress_or_redirect(survey, mine)
     if not isinstance(response, Response):
         return response
     return survey, response
@@ -112,12 +110,11 @@ def _open_response(slug: str) -> tuple[Survey, Response] | str | WResponse:
 @limiter.limit("60 per hour", methods=["POST"])
 @public
 def start(slug: str) -> str | WResponse:
-    survey = runner.get_survey(slug)
-    blocked = _unavailable(survey)
+    survey, existing = _open(slug)
+    blocked = _unavailable(survey, existing)
     if blocked:
         return blocked
     form = StartForm()
-    existing = _current(survey)
     if form.validate_on_submit():
         if form.website.data:  # honeypot: say nothing to a bot, store nothing
             return redirect(url_for("survey.home"))
@@ -138,7 +135,7 @@ def start(slug: str) -> str | WResponse:
         survey=survey,
         shown=_shown(survey),
         form=form,
-        sections=len(survey.sections),
+        sections=len(surveys.structure_of(survey).sections),
         existing=resumable,
     )
 
@@ -150,8 +147,10 @@ def section(slug: str, number: int) -> str | WResponse:
     if not isinstance(opened, tuple):
         return opened
     survey, response = opened
-    answers = runner.answers_of(response)
-    sections = runner.visible_sections(survey, answers)
+    structure = surveys.structure_of(survey)
+    loaded = runner.load_answers(response)
+    answers = loaded.values
+    sections = runner.visible_sections(structure, answers)
     if not 1 <= number <= len(sections):
         return redirect(url_for("survey.check_answers", slug=slug))
     current = sections[number - 1]
@@ -161,13 +160,11 @@ def section(slug: str, number: int) -> str | WResponse:
         form = build_section_form(questions, answers, formdata=request.form, shown=shown)
         saving_for_later = request.form.get("action") == "save"
         if form.validate() and not form.website.data:
-            runner.save_answers(
-                response, current, {q.key: stored_value(q, getattr(form, q.key)) for q in questions}
-            )
+            values = {q.key: stored_value(q, getattr(form, q.key)) for q in questions}
+            runner.save_answers(response, current, values, loaded)
             if saving_for_later:
                 return redirect(url_for("survey.saved", slug=slug))
-            answers = runner.answers_of(response)
-            after = runner.visible_sections(survey, answers)
+            after = runner.visible_sections(structure, loaded.values)
             if number < len(after):
                 return redirect(url_for("survey.section", slug=slug, number=number + 1))
             return redirect(url_for("survey.check_answers", slug=slug))
@@ -178,7 +175,7 @@ def section(slug: str, number: int) -> str | WResponse:
                 for q in questions
                 if not getattr(form, q.key).errors
             }
-            runner.save_answers(response, current, valid)
+            runner.save_answers(response, current, valid, loaded)
     else:
         form = build_section_form(questions, answers, shown=shown)
     back = (
@@ -206,8 +203,9 @@ def check_answers(slug: str) -> str | WResponse:
     if not isinstance(opened, tuple):
         return opened
     survey, response = opened
+    structure = surveys.structure_of(survey)
     answers = runner.answers_of(response)
-    missing = runner.first_unanswered(survey, answers)
+    missing = runner.first_unanswered(structure, answers)
     form = SubmitForm()
     if form.validate_on_submit():
         if missing is not None:
@@ -215,9 +213,13 @@ def check_answers(slug: str) -> str | WResponse:
         if not form.website.data:
             # Record the language the answers were given in (answers themselves are values).
             shown = _shown(survey)
-            runner.submit(response.id, language=shown.language if shown.translated else "en")
+            runner.submit(
+                response.id,
+                language=shown.language if shown.translated else "en",
+                structure=structure,
+            )
         return redirect(url_for("survey.confirmation", slug=slug))
-    sections = runner.visible_sections(survey, answers)
+    sections = runner.visible_sections(structure, answers)
     rows = [
         (number, sec, [(q, answers.get(q.key)) for q in runner.visible_questions(sec, answers)])
         for number, sec in enumerate(sections, start=1)
@@ -236,8 +238,7 @@ def check_answers(slug: str) -> str | WResponse:
 @bp.route("/surveys/<slug>/confirmation")
 @public
 def confirmation(slug: str) -> str | WResponse:
-    survey = runner.get_survey(slug)
-    response = _current(survey)
+    survey, response = _open(slug)
     if response is None or response.status != "submitted":
         return redirect(url_for("survey.start", slug=slug))
     return render_template(
@@ -248,11 +249,11 @@ def confirmation(slug: str) -> str | WResponse:
 @bp.route("/surveys/<slug>/saved")
 @public
 def saved(slug: str) -> str | WResponse:
-    survey = runner.get_survey(slug)
-    response = _in_progress_or_redirect(survey)
+    survey, mine = _open(slug)
+    response = _in_progress_or_redirect(survey, mine)
     if not isinstance(response, Response):
         return response
-    held = _held(survey)
+    held = _held(slug)
     token, code = held.get("token"), held.get("code")
     if not code:
         # Resumed from a link in another browser: only hashes are stored, so issue a new code.
@@ -325,12 +326,12 @@ def invited(token: str) -> str | WResponse:
 @public
 def continue_response(slug: str) -> WResponse:
     """Send a returning resident to where they left off."""
-    survey = runner.get_survey(slug)
-    response = _in_progress_or_redirect(survey)
+    survey, mine = _open(slug)
+    response = _in_progress_or_redirect(survey, mine)
     if not isinstance(response, Response):
         return response
     answers: dict[str, Any] = runner.answers_of(response)
-    number = runner.first_unanswered(survey, answers)
+    number = runner.first_unanswered(surveys.structure_of(survey), answers)
     if number is None:
         return redirect(url_for("survey.check_answers", slug=slug))
     return redirect(url_for("survey.section", slug=slug, number=number))
