@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from topics.lexical import LexicalMatcher
+from topics.lexical import LexicalMatcher, _l2_rows
 from topics.taxonomy import Taxonomy
 
 
@@ -88,6 +88,7 @@ class ThemeAssigner:
         lexical_weight: float = 0.7,
         lexical_feedback: float = 1.0,
         lexical_min_df: int = 2,
+        lexical_coded_weight: float = 1.5,
         chunk_size: int = 4096,
     ) -> None:
         self.min_similarity = min_similarity
@@ -105,6 +106,7 @@ class ThemeAssigner:
         self.lexical_weight = lexical_weight
         self.lexical_feedback = lexical_feedback
         self.lexical_min_df = lexical_min_df
+        self.lexical_coded_weight = lexical_coded_weight
         self.chunk_size = chunk_size  # comments scored at once: bounds the n x prototypes matrix
 
     # ---- fitting -------------------------------------------------------------------------
@@ -116,12 +118,14 @@ class ThemeAssigner:
         coded_themes: list[list[str]] | None = None,
         unlabelled_vectors: np.ndarray | None = None,
         unlabelled_texts: Sequence[str] | None = None,
+        coded_texts: Sequence[str] | None = None,
     ) -> ThemeAssigner:
         """Learn from prototypes (one array per theme) and, optionally, coded comments.
 
         `coded_themes[i]` holds the slugs coded for comment i; an empty list means "no theme".
         `unlabelled_texts` (the texts of `unlabelled_vectors`) turns on the lexical evidence;
-        without them the assigner scores by embeddings alone.
+        without them the assigner scores by embeddings alone. With `coded_texts` too (the coded
+        comments' texts), each theme also gets a lexical centroid of its coded comments.
         """
         self.slugs_ = taxonomy.slugs
         self.prototypes_ = [_l2(np.asarray(p, dtype=np.float32)) for p in prototype_vectors]
@@ -156,7 +160,12 @@ class ThemeAssigner:
             self.coded_vectors_ = _l2(np.asarray(coded_vectors, dtype=np.float32))
             self.coded_labels_ = Y
             self._align(taxonomy)
-            S = self._scores(self.coded_vectors_, leave_one_out=True)
+            self.lex_centroids_: sp.csr_matrix | None = None
+            if self.lexical_ is not None and coded_texts is not None and self.lexical_coded_weight:
+                if len(coded_texts) != len(coded_themes):
+                    raise ValueError("coded_texts must match coded_themes row for row")
+                self._fit_lexical_centroids(taxonomy, coded_texts)
+            S = self._scores(self.coded_vectors_, leave_one_out=True, texts=coded_texts)
             # Softmax temperature by leave-one-out likelihood of the coded themes.
             grid = np.geomspace(0.005, 0.5, 40)
             target = Y / Y.sum(axis=1, keepdims=True)
@@ -183,6 +192,21 @@ class ThemeAssigner:
                 self.aligned_[int(themes[j])] = int(code)
                 merged[code] = _l2(merged[code] + self.proto_mean_[themes[j]])
         self.proto_mean_ = merged
+
+    def _fit_lexical_centroids(self, taxonomy: Taxonomy, coded_texts: Sequence[str]) -> None:
+        # A nearest-centroid classifier in n-gram space beside the embedding one: each theme's
+        # coded comments plus its own text as one pseudo-example (the "no theme" row has none).
+        assert self.lexical_ is not None
+        lex = self.lexical_
+        own = lex.transform([" ".join(t.phrases()) for t in taxonomy.themes]).tolil()
+        for theme, code in self.aligned_.items():  # a renamed theme's words go with its code
+            own[code] = own[code] + own[theme]
+        prior = sp.vstack([own.tocsr(), sp.csr_matrix((1, own.shape[1]), dtype=np.float32)])
+        self.coded_lex_ = lex.transform(coded_texts)
+        self.lex_sums_ = sp.csr_matrix(
+            sp.csr_matrix(self.coded_labels_.T) @ self.coded_lex_ + prior, dtype=np.float32
+        )
+        self.lex_centroids_ = _l2_rows(self.lex_sums_)
 
     def _self_train(self, X: np.ndarray, texts: Sequence[str] | None) -> None:
         # Move each theme toward how people actually phrase it: add the centroid of the comments
@@ -247,7 +271,9 @@ class ThemeAssigner:
             out = out + self.lexical_weight * lexical.scores(texts)
         return out
 
-    def _scores(self, X: np.ndarray, leave_one_out: bool = False) -> np.ndarray:
+    def _scores(
+        self, X: np.ndarray, leave_one_out: bool = False, texts: Sequence[str] | None = None
+    ) -> np.ndarray:
         """Return n x (T+1) supervised scores; the last column is "no theme".
 
         Score = similarity to the theme's shrunk centroid + `vote_weight` x the kNN vote.
@@ -276,7 +302,27 @@ class ThemeAssigner:
         csim[:, T] = np.where(empty, -np.inf, csim[:, T])  # no "no theme" coding: never wins
         if self.aligned_:  # a built-in theme aligned with a team code speaks through that code
             csim[:, list(self.aligned_)] = -np.inf
-        return (csim + self.vote_weight * vote).astype(np.float32)
+        out = csim + self.vote_weight * vote
+        if getattr(self, "lex_centroids_", None) is not None:
+            out = out + self.lexical_coded_weight * self._lexical_scores(texts, leave_one_out)
+        return out.astype(np.float32)
+
+    def _lexical_scores(self, texts: Sequence[str] | None, leave_one_out: bool) -> np.ndarray:
+        """Cosine to each theme's lexical centroid; leave-one-out without the comment itself."""
+        assert self.lexical_ is not None and self.lex_centroids_ is not None
+        if texts is None:
+            raise ValueError("this assigner uses lexical evidence: pass the comments' texts")
+        if not leave_one_out:
+            return np.asarray((self.lexical_.transform(texts) @ self.lex_centroids_.T).todense())
+        # For a row c inside the sum s: |s - c|^2 = |s|^2 - 2 s.c + |c|^2, c.(s - c) = s.c - |c|^2
+        # (|c| is 1, or 0 for a comment with no n-grams), so no centroid is rebuilt per comment.
+        C, Y = self.coded_lex_, self.coded_labels_
+        c2 = np.asarray(C.multiply(C).sum(axis=1))
+        dots = np.asarray((C @ self.lex_sums_.T).todense())
+        sq = np.asarray(self.lex_sums_.multiply(self.lex_sums_).sum(axis=1)).ravel()[None, :]
+        rest = sq - Y * (2 * dots - c2)  # squared norm of the centroid without the comment
+        empty = rest < 1e-6  # nothing left of it (float error would make 0/0 look like 0.06)
+        return np.where(empty, 0.0, (dots - Y * c2) / np.sqrt(np.where(empty, 1.0, rest)))
 
     def predict(self, X: np.ndarray, texts: Sequence[str] | None = None) -> ThemeScores:
         """Score comments in chunks of `chunk_size`, so peak memory does not grow with n.
@@ -304,7 +350,7 @@ class ThemeAssigner:
     def _predict(self, X: np.ndarray, texts: Sequence[str] | None) -> ThemeScores:
         T = len(self.slugs_)
         if self.supervised_:
-            p = _softmax(self._scores(X) / self.temperature_)
+            p = _softmax(self._scores(X, texts=texts) / self.temperature_)
             theme_p, none_p = p[:, :T], p[:, T]
             main = theme_p.argmax(axis=1)
             top = theme_p[np.arange(len(X)), main]

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from topics.assign import ThemeAssigner, _l2
 from topics.embeddings import (
@@ -199,6 +200,7 @@ class TopicPipeline:
             coded_themes=coded_slugs if coded_rows else None,
             unlabelled_vectors=self.embeddings_[present],
             unlabelled_texts=[self.texts_[i] for i in present],
+            coded_texts=[self.texts_[r] for r in coded_rows] if coded_rows else None,
         )
         self.assigner_ = assigner
         scores = assigner.predict(self.embeddings_[present], [self.texts_[i] for i in present])
@@ -272,7 +274,7 @@ class TopicPipeline:
         self.bertopic_keywords_: dict[int, list[str]] = {}
         if len(unique) >= max(3 * self.min_topic_size, 30):
             self._say(f"clustering {len(unique)} distinct comments with BERTopic")
-            first = {}
+            first: dict[str, int] = {}
             for i in rest:
                 first.setdefault(self.texts_[i], i)
             emb = self.embeddings_[[first[u] for u in unique]]
@@ -378,23 +380,24 @@ class TopicPipeline:
         if not present:
             return out
         X = self._embed([cleaned[i].text for i in present])
+        assigner = self.assigner_
         scores = (
-            self.assigner_.predict(X, [cleaned[i].text for i in present])
-            if self.assigner_ is not None
+            assigner.predict(X, [cleaned[i].text for i in present])
+            if assigner is not None
             else None
         )
         candidate = np.array([k >= len(self.theme_topic_) for k in self.topic_keys_], dtype=bool)
         sims = X @ self.topic_centroids_.T if len(self.topic_keys_) else np.zeros((len(X), 0))
         for j, i in enumerate(present):
             a = out[i]
-            if scores is not None:
-                slugs = self.assigner_.slugs_
+            if scores is not None and assigner is not None:
+                slugs = assigner.slugs_
                 if (
                     cleaned[i].kind is Kind.NON_ANSWER
-                    and self.assigner_.non_answer_theme_ >= 0
-                    and not self.assigner_.supervised_
+                    and assigner.non_answer_theme_ >= 0
+                    and not assigner.supervised_
                 ):
-                    a.theme = slugs[self.assigner_.non_answer_theme_]
+                    a.theme = slugs[assigner.non_answer_theme_]
                     a.themes, a.probability = [a.theme], 1.0
                 elif scores.main[j] >= 0:
                     a.theme = slugs[scores.main[j]]
@@ -481,6 +484,9 @@ class TopicPipeline:
                 lex_meta, lex_arrays = a.lexical_.to_state()
                 meta["assigner"]["lexical"] = lex_meta
                 arrays |= lex_arrays
+            if (c := getattr(a, "lex_centroids_", None)) is not None:
+                arrays |= {"lexc_data": c.data, "lexc_indices": c.indices.astype(np.int64),
+                           "lexc_indptr": c.indptr.astype(np.int64)}  # fmt: skip
         (d / "model.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         for name, arr in arrays.items():
             np.save(d / f"{name}.npy", np.ascontiguousarray(arr), allow_pickle=False)
@@ -532,6 +538,12 @@ class TopicPipeline:
                 names = ("lex_idf", "lex_data", "lex_indices", "lex_indptr")
                 a.lexical_ = LexicalMatcher.from_state(
                     lex, {n: arr(n) for n in names}, len(a.slugs_)
+                )
+            a.lex_centroids_ = None
+            if (d / "lexc_data.npy").exists() and a.lexical_ is not None:
+                a.lex_centroids_ = sp.csr_matrix(
+                    (arr("lexc_data"), arr("lexc_indices"), arr("lexc_indptr")),
+                    shape=(len(a.slugs_) + 1, len(a.lexical_.vocabulary_)),
                 )
             self.assigner_ = a
         return self

@@ -87,3 +87,40 @@ def test_an_assigner_fitted_without_texts_scores_by_embeddings_alone() -> None:
     assigner = ThemeAssigner(self_training=0).fit(tax, protos)
     assert assigner.lexical_ is None
     assert assigner.predict(protos[4][:1] + 0.01).main[0] == 4
+
+
+def _coded_assigner() -> tuple[ThemeAssigner, list[str]]:
+    tax = builtin_taxonomy().with_themes(["Hospital radio"])
+    rng = np.random.default_rng(7)
+    protos = [rng.normal(size=(2, 32)) for _ in tax.themes]
+    texts = ["The hospital radio was great", "Loved the radio quiz on the ward",
+             "Parking was dear", "No parking spaces", "", "Food was cold"]  # fmt: skip
+    codes = [["hospital-radio"], ["hospital-radio"], ["parking"], ["parking"], [], []]
+    vectors = rng.normal(size=(len(texts), 32))
+    assigner = ThemeAssigner(self_training=0).fit(
+        tax, protos, vectors, codes, vectors, texts, coded_texts=texts
+    )
+    return assigner, texts
+
+
+def test_coded_comments_give_each_theme_a_lexical_centroid_that_new_comments_are_scored_by() -> (
+    None
+):
+    assigner, _ = _coded_assigner()
+    rng = np.random.default_rng(8)
+    noise = rng.normal(size=(1, 32)) * 0.01  # the embeddings say nothing; the words decide
+    got = assigner.predict(noise, ["the radio show on the ward"])
+    assert assigner.slugs_[got.main[0]] == "hospital-radio"
+
+
+def test_leave_one_out_lexical_scores_equal_centroids_rebuilt_without_the_comment() -> None:
+    # The temperature is fitted leave-one-out; the closed form must match the slow way.
+    assigner, texts = _coded_assigner()
+    fast = assigner._lexical_scores(texts, leave_one_out=True)
+    C, Y = assigner.coded_lex_.toarray(), assigner.coded_labels_
+    sums = assigner.lex_sums_.toarray()
+    for i in range(len(texts)):
+        rebuilt = sums - Y[i][:, None] * C[i][None, :]
+        norms = np.linalg.norm(rebuilt, axis=1)
+        slow = rebuilt @ C[i] / np.where(norms == 0, 1.0, norms)
+        np.testing.assert_allclose(fast[i], slow, atol=1e-5)

@@ -144,6 +144,7 @@ def test_a_team_code_that_names_a_built_in_theme_differently_takes_its_comments(
     model.save(tmp_path / "model")
     loaded = TopicPipeline.load(tmp_path / "model", embedder=embedder)
     assert loaded.assigner_.aligned_ == a.aligned_
+    assert loaded.assigner_.lex_centroids_ is not None, "the coded words are saved too"
     probe = ["There is never a parking space", "The sandwiches were stale"]
     assert [x.theme for x in loaded.transform(probe)] == ["car-parking", "meals"]
 

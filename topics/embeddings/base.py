@@ -18,7 +18,8 @@ class Embedder(Protocol):
     models never share cached vectors.
     """
 
-    model_id: str
+    @property
+    def model_id(self) -> str: ...
 
     def embed(self, texts: Sequence[str]) -> np.ndarray: ...
 
