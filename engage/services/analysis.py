@@ -16,10 +16,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from flask import current_app
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Table, delete, func, select, update
 
 from engage.extensions import db
 from engage.models import (
@@ -266,7 +266,7 @@ def recover_stale_runs(now: datetime | None = None) -> list[int]:
 def _claim(run_id: int) -> bool:
     """Mark a queued run running; False if someone else has it or it was cancelled."""
     now = utcnow()
-    claimed = db.session.execute(
+    claimed = db.session.execute(  # an UPDATE returns a CursorResult, which has rowcount
         update(AnalysisRun)
         .where(AnalysisRun.id == run_id, AnalysisRun.status == "queued")
         .values(
@@ -278,7 +278,7 @@ def _claim(run_id: int) -> bool:
             stage="Starting",
             error=None,
         )
-    ).rowcount
+    ).rowcount  # type: ignore[attr-defined]
     db.session.commit()
     return bool(claimed)
 
@@ -531,7 +531,7 @@ def _write_results(
     topic_ids = {number: row.id for number, row in topic_rows.items()}
     mappings = _theme_rows(pipeline.assignments_, theme_ids, topic_ids, run_id)
     if mappings:
-        db.session.execute(CommentTheme.__table__.insert(), mappings)
+        db.session.execute(cast(Table, CommentTheme.__table__).insert(), mappings)
 
     _suggest_links(matches, theme_ids)
 
@@ -663,6 +663,6 @@ def assign_new_comments(limit: int = 5000) -> int:
     }
     mappings = _theme_rows(assignments, theme_ids, topics_by_number, run.id)
     if mappings:
-        db.session.execute(CommentTheme.__table__.insert(), mappings)
+        db.session.execute(cast(Table, CommentTheme.__table__).insert(), mappings)
     db.session.commit()
     return len(rows)

@@ -383,7 +383,9 @@ def list_intentions(
             select(ThemeIntentionLink.intention_id, func.count())
             .where(ThemeIntentionLink.state == "confirmed")
             .group_by(ThemeIntentionLink.intention_id)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     eff = theme_service.effective_comment_themes().subquery()
     counted = db.session.execute(
@@ -418,10 +420,12 @@ def list_intentions(
 
 def intentions_by_domain(year: str, filters: ReportFilter | None = None) -> list[DomainGroup]:
     """``list_intentions`` grouped by life-course domain or cross-cutting area, in plan order."""
-    kinds = dict(
+    kinds: dict[str, str] = dict(
         db.session.execute(
             select(IntentionDomain.name, IntentionDomain.kind).where(IntentionDomain.year == year)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     grouped: dict[str, list[IntentionRow]] = defaultdict(list)
     for row in list_intentions(year, filters):
@@ -437,12 +441,14 @@ def list_themes(filters: ReportFilter | None = None) -> list[ThemeRow]:
     themes = db.session.execute(
         select(Theme.id, Theme.name).where(Theme.merged_into_id.is_(None))
     ).all()
-    links = dict(
+    links: dict[int, int] = dict(
         db.session.execute(
             select(ThemeIntentionLink.theme_id, func.count())
             .where(ThemeIntentionLink.state == "confirmed")
             .group_by(ThemeIntentionLink.theme_id)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     eff = theme_service.effective_comment_themes().subquery()
     counted = db.session.execute(
@@ -816,7 +822,7 @@ def _quotes(
             ).where(Comment.id.in_([c for c, _ in chosen]), Comment.moderation_state == "approved")
         )
     }
-    quotes = []
+    quotes: list[Quote] = []
     for cid, theme_id in chosen:
         quote_text, received = texts.get(cid, (None, None))
         if quote_text and received is not None and len(quotes) < QUOTES_PER_REPORT:
@@ -829,12 +835,14 @@ def _representative_ids(theme_ids: list[int]) -> dict[int, list[int]]:
     run_id = theme_service.current_run_id()
     if run_id is None:
         return {}
-    targets = dict(
+    targets: dict[int, int] = dict(
         db.session.execute(
             select(Theme.id, func.coalesce(Theme.merged_into_id, Theme.id)).where(
                 func.coalesce(Theme.merged_into_id, Theme.id).in_(theme_ids)
             )
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     found: dict[int, list[int]] = defaultdict(list)
     for theme_id, ids in db.session.execute(

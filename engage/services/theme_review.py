@@ -76,19 +76,23 @@ def _quotes(comment_ids: Iterable[int], limit: int = 3) -> list[tuple[int, str]]
 def theme_cards() -> list[ThemeCard]:
     """Every active theme with its size, the current run's keywords and a few comments."""
     eff = effective_comment_themes().subquery()
-    counts = dict(
+    counts: dict[int, int] = dict(
         db.session.execute(
             select(eff.c.theme_id, func.count(func.distinct(eff.c.comment_id))).group_by(
                 eff.c.theme_id
             )
-        ).all()
+        )
+        .tuples()
+        .all()
     )
-    links = dict(
+    links: dict[int, int] = dict(
         db.session.execute(
             select(ThemeIntentionLink.theme_id, func.count())
             .where(ThemeIntentionLink.state != "rejected")
             .group_by(ThemeIntentionLink.theme_id)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     run_id = current_run_id()
     topics = (
