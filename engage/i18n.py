@@ -20,7 +20,7 @@ from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from flask import Flask, current_app, g, request, session, url_for
-from flask_babel import Babel, gettext, ngettext
+from flask_babel import Babel, get_locale, get_translations, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from markupsafe import Markup
@@ -114,8 +114,20 @@ def chosen_language() -> str:
     """?lang= (kept for the visit), the visit's choice, the member's, the browser's, English.
 
     Any known language counts, including one the interface has no catalogue for: surveys use
-    it where they have been translated into it.
+    it where they have been translated into it. A page asks several times, so the answer is
+    kept for the request while the visit's and the member's choices stay as they were.
     """
+    inputs = (session.get(SESSION_KEY), g.get("engage_person_language"))
+    kept = request.__dict__.get("engage_chosen_language")
+    if kept is not None and kept[0] == inputs:
+        return str(kept[1])
+    chosen = _choose_language()
+    inputs = (session.get(SESSION_KEY), g.get("engage_person_language"))
+    request.__dict__["engage_chosen_language"] = (inputs, chosen)
+    return chosen
+
+
+def _choose_language() -> str:
     choices = known()
     asked = request.args.get("lang")
     if asked in choices:
@@ -150,8 +162,6 @@ def resident_language() -> str:
 
 
 def current_language() -> str:
-    from flask_babel import get_locale
-
     locale = get_locale()
     return str(locale.language) if locale is not None else DEFAULT_LANGUAGE
 
@@ -178,6 +188,17 @@ def switcher() -> list[dict[str, Any]]:
     if not is_resident_page() or request.endpoint is None:
         return []
     here = chosen_language()
+    # The header and the survey's own language list both ask: build the links once a request.
+    inputs = (here, getattr(request, "engage_survey_languages", None))
+    kept = request.__dict__.get("engage_switcher")
+    if kept is not None and kept[0] == inputs:
+        return list(kept[1])
+    links = _switcher_links(here, request.endpoint)
+    request.__dict__["engage_switcher"] = (inputs, links)
+    return list(links)
+
+
+def _switcher_links(here: str, endpoint: str) -> list[dict[str, Any]]:
     codes = [c for c in supported() if c in LANGUAGES]
     offered = getattr(request, "engage_survey_languages", None)
     if offered and (request.view_args or {}).get("slug") == offered[0]:
@@ -196,7 +217,7 @@ def switcher() -> list[dict[str, Any]]:
                 "english_name": english_name,
                 "direction": direction(code),
                 "survey_only": code not in supported(),
-                "href": url_for(request.endpoint, **args),
+                "href": url_for(endpoint, **args),
             }
         )
     return links
@@ -292,10 +313,35 @@ def character_count_attributes() -> Markup:
     return Markup("").join(Markup(' data-i18n.{}="{}"').format(key, text) for key, text in pairs)
 
 
+def _translations() -> Any:
+    """Flask-Babel's translations for the current locale, found once per locale a request.
+
+    A page calls gettext 20 to 30 times; Flask-Babel looks up its domain, the locale and the
+    locale's cache entry on every call. Keyed by the locale object, so ``force_locale`` (an
+    email in the member's language) still gets its own.
+    """
+    locale = get_locale()
+    if locale is None:  # outside a request
+        return get_translations()
+    held = g.get("engage_translations")
+    if held is not None and held[0] is locale:
+        return held[1]
+    found = get_translations()
+    g.engage_translations = (locale, found)
+    return found
+
+
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(_translations_dir()))
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
     Babel(app, locale_selector=select_locale)
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+    )
     app.jinja_env.globals.update(
         current_language=current_language,
         text_direction=direction,
