@@ -83,6 +83,20 @@ def get_survey(slug: str) -> Survey:
     return survey
 
 
+def read_only_request() -> None:
+    """Run this request's statements outside a transaction, where the database allows it.
+
+    A resident's page that only reads needs no snapshot across its one or two queries, and on
+    PostgreSQL each transaction costs a BEGIN and a ROLLBACK round trip of its own. A write it
+    does make (a reissued resume code) commits by itself, as its own commit would. Not on
+    SQLite, whose transactions take the write lock up front (``BEGIN IMMEDIATE``).
+    """
+    session = db.session()
+    if session.in_transaction() or db.engine.dialect.name != "postgresql":
+        return
+    session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
 def open_survey(slug: str, token: str | None) -> tuple[Survey, Response | None]:
     """The survey and, given this browser's resume secret, its response: one query for both."""
     if not token:

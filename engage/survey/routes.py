@@ -71,6 +71,8 @@ def _held(slug: str) -> dict[str, str | None]:
 
 def _open(slug: str) -> tuple[Survey, Response | None]:
     """The survey and this browser's response to it, if any, in one query."""
+    if request.method == "GET":
+        runner.read_only_request()
     return runner.open_survey(slug, _held(slug).get("token"))
 
 
