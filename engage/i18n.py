@@ -293,11 +293,25 @@ def character_count_messages() -> dict[str, Any]:
     }
 
 
+_CHARACTER_COUNT: dict[str, tuple[Any, Markup]] = {}  # language -> (its translations, markup)
+
+
 def character_count_attributes() -> Markup:
     """The same messages as data-i18n attributes, written as nhsuk-frontend-jinja writes them.
 
-    Without them the script speaks English whatever the page's language.
+    Without them the script speaks English whatever the page's language. They depend only on
+    the language and its catalogue, so each is worked out once per process.
     """
+    language, translations = current_language(), _translations()
+    held = _CHARACTER_COUNT.get(language)
+    if held is not None and held[0] is translations:
+        return held[1]
+    made = _character_count_attributes()
+    _CHARACTER_COUNT[language] = (translations, made)
+    return made
+
+
+def _character_count_attributes() -> Markup:
     messages = character_count_messages()
     pairs = [
         *(
