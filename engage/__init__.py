@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections import ChainMap
+from collections.abc import KeysView, MutableMapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, templating
 from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
 
 from engage.config import PROJECT_ROOT, EnvSettings
@@ -85,7 +87,31 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
+class _TemplateGlobals(ChainMap[str, Any]):
+    """A template's globals whose ``keys()`` is a plain dict's view.
+
+    Jinja subtracts a template's global names from the page's on every ``{% from ... import %}``
+    (about a dozen a page); through ChainMap's own keys view that is a Python-level lookup per
+    name in each map, some 5% of a page's CPU. The names and values are the same.
+    """
+
+    def keys(self) -> KeysView[str]:  # type: ignore[override]
+        merged: dict[str, Any] = {}
+        for mapping in reversed(self.maps):
+            merged.update(mapping)
+        return merged.keys()
+
+
+class _Environment(templating.Environment):
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        return _TemplateGlobals({} if d is None else d, self.globals)
+
+
 def _configure_jinja(app: Flask) -> None:
+    assert "jinja_env" not in app.__dict__, (
+        "the Jinja environment was made before its class was set"
+    )
+    app.jinja_environment = _Environment
     # nhsuk-frontend-jinja relies on ChainableUndefined for optional nested params, and its
     # templates end in .jinja, which Flask does not autoescape unless told to.
     app.jinja_env.undefined = ChainableUndefined
