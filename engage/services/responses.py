@@ -90,6 +90,12 @@ _SURVEY_AND_RESPONSE = (
     )
     .where(Survey.slug == bindparam("slug"))
 )
+# The same with the response's answers (one row each, or one row with none).
+_SURVEY_RESPONSE_AND_ANSWERS = (
+    _SURVEY_AND_RESPONSE.add_columns(Answer, Question.key)
+    .outerjoin(Answer, Answer.response_id == Response.id)
+    .outerjoin(Question, Answer.question_id == Question.id)
+)
 _ANSWER_ROWS = (
     select(Answer, Question.key)
     .join(Question, Answer.question_id == Question.id)
@@ -133,6 +139,24 @@ def open_survey(slug: str, token: str | None) -> tuple[Survey, Response | None]:
     if row is None or row[0].status == "draft":
         raise NotFound("We could not find that survey")
     return row[0], row[1]
+
+
+def open_response(slug: str, token: str | None) -> tuple[Survey, Response | None, Answers]:
+    """As ``open_survey``, with the response's answers read in the same query."""
+    if not token:
+        return get_survey(slug), None, Answers({}, {})
+    rows = db.session.execute(
+        _SURVEY_RESPONSE_AND_ANSWERS, {"slug": slug, "token_hash": _hash(token)}
+    ).all()
+    if not rows or rows[0][0].status == "draft":
+        raise NotFound("We could not find that survey")
+    survey, response = rows[0][0], rows[0][1]
+    answers = Answers({}, {})
+    for _survey, _response, answer, key in rows:
+        if answer is not None:
+            answers.values[key] = answer.value
+            answers.rows[answer.question_id] = answer
+    return survey, response, answers
 
 
 def availability(survey: Survey, today: date | None = None) -> Availability:
@@ -321,7 +345,12 @@ def submit(
         _commit_keeping_loaded()
         return response
     structure = structure or structure_of(response.survey)
-    rows = db.session.execute(_ANSWER_ROWS, {"response_id": response.id}).all()
+    # Afresh, as they are now: this request may hold rows read before the guard.
+    rows = db.session.execute(
+        _ANSWER_ROWS,
+        {"response_id": response.id},
+        execution_options={"populate_existing": True},
+    ).all()
     kept = _drop_hidden_answers(structure, rows)
     _comments_from(response, now, structure, kept)
     _commit_keeping_loaded()

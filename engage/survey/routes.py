@@ -96,16 +96,19 @@ def _in_progress_or_redirect(survey: Survey, response: Response | None) -> Respo
     return response
 
 
-def _open_response(slug: str) -> tuple[Survey, Response] | str | WResponse:
-    """The survey and this browser's response in progress, or the page to show instead."""
-    survey, mine = _open(slug)
+def _open_response(slug: str) -> tuple[Survey, Response, runner.Answers] | str | WResponse:
+    """The survey, this browser's response in progress and its answers (one query), or the
+    page to show instead."""
+    if request.method == "GET":
+        runner.read_only_request()
+    survey, mine, answers = runner.open_response(slug, _held(slug).get("token"))
     blocked = _unavailable(survey, mine)
     if blocked:
         return blocked
     response = _in_progress_or_redirect(survey, mine)
     if not isinstance(response, Response):
         return response
-    return survey, response
+    return survey, response, answers
 
 
 @bp.route("/surveys/<slug>", methods=["GET", "POST"])
@@ -148,9 +151,8 @@ def section(slug: str, number: int) -> str | WResponse:
     opened = _open_response(slug)
     if not isinstance(opened, tuple):
         return opened
-    survey, response = opened
+    survey, response, loaded = opened
     structure = surveys.structure_of(survey)
-    loaded = runner.load_answers(response)
     answers = loaded.values
     sections = runner.visible_sections(structure, answers)
     if not 1 <= number <= len(sections):
@@ -204,9 +206,9 @@ def check_answers(slug: str) -> str | WResponse:
     opened = _open_response(slug)
     if not isinstance(opened, tuple):
         return opened
-    survey, response = opened
+    survey, response, loaded = opened
     structure = surveys.structure_of(survey)
-    answers = runner.answers_of(response)
+    answers = loaded.values
     missing = runner.first_unanswered(structure, answers)
     form = SubmitForm()
     if form.validate_on_submit():
