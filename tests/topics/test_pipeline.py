@@ -94,6 +94,24 @@ def test_save_and_load_round_trip_without_pickle(guided, embedder, tmp_path: Pat
     assert loaded.assigner_.lexical_ is not None, "the lexical evidence is saved with the model"
 
 
+def test_a_model_saved_before_lexical_evidence_still_loads_and_assigns(
+    guided,  # noqa: ANN001
+    embedder,  # noqa: ANN001
+    tmp_path: Path,
+) -> None:
+    import json
+
+    guided.save(tmp_path / "old")
+    meta = json.loads((tmp_path / "old" / "model.json").read_text(encoding="utf-8"))
+    del meta["assigner"]["lexical"]  # what a model saved by the earlier release holds
+    (tmp_path / "old" / "model.json").write_text(json.dumps(meta), encoding="utf-8")
+    for f in (tmp_path / "old").glob("lex*.npy"):
+        f.unlink()
+    old = TopicPipeline.load(tmp_path / "old", embedder=embedder)
+    assert old.assigner_.lexical_ is None
+    assert old.transform(["The car park was full again"])[0].theme == "parking"
+
+
 def test_merge_and_split_topics(embedder, comments) -> None:  # noqa: ANN001
     ids, texts = comments
     model = TopicPipeline(embedder=embedder, taxonomy=builtin_taxonomy()).fit(texts, ids=ids)
