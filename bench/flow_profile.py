@@ -1,6 +1,6 @@
 """Where the survey flow's server CPU goes, in one process: CPU and queries per step, a profile.
 
-    .venv/bin/python bench/flow_profile.py [--visits 200] [--profile pyinstrument|cprofile]
+    .venv/bin/python bench/flow_profile.py [--visits 200] [--profile pyinstrument|cprofile] [--sql]
 
 The same flow as ``bench/load.py`` (start, two sections, check, send, confirmation, CSRF
 included) through Flask's test client against PostgreSQL, without gunicorn or concurrency, so
