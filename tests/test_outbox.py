@@ -68,6 +68,7 @@ def test_an_admin_sees_message_readings_on_the_audit_page(client, auth):
     auth.login(Role.ADMIN)
     html = client.get(f"/staff/admin/audit?kind={MESSAGE_SHOWN}").get_data(as_text=True)
     assert f"profile_link message to person {message.person_id} shown" in html
+    assert "Message to a resident opened in the outbox" in html, "the filter names the kind"
     assert "engagement@example.org" in html
 
 
