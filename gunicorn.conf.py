@@ -1,15 +1,14 @@
 """gunicorn settings derived from the machine: ``gunicorn -c gunicorn.conf.py engage.wsgi:app``.
 
-Why these numbers: a resident's page costs Engage about 7 ms of Python CPU and under 2 ms of
+Why these numbers: a resident's page costs Engage about 3 ms of Python CPU and well under that
 waiting on PostgreSQL, so the work is CPU-bound and the GIL lets one process use one core. One
-worker per core, plus one to use the time others wait on the database, keeps every core busy;
-two threads per worker overlap a request's database waits without the GIL hand-offs that more
-threads cost. gthread keeps idle keep-alive connections in a selector, so a slow or idle client
-does not hold a thread. The old default (2 x cores + 1 workers x 4 threads, 20 request slots on
-2 cores) only added context switches and GIL contention: on a shared, busy 2-core machine
-bench/load.py measured 10.4 ms of gunicorn CPU per request with 5 x 4, 9.9 with 3 x 2 and 8.8
-with 2 x 2 (runs there move by about 10%). Not 2 x 2: one slow staff report must not halve
-what residents get.
+worker per core keeps every core busy; two threads per worker overlap a request's database waits,
+and leave a second slot in each process when a slow staff report holds one. gthread keeps idle
+keep-alive connections in a selector, so a slow or idle client does not hold a thread. More
+processes than cores only add context switches: on 2 cores, in one batch of bench/load.py runs
+(20 s each, alternated), 2 x 2 served 50.0 submissions/s with the send's p95 at 213 ms, 2 x 1
+48.0 and 215 ms, 3 x 2 45.9 and 319 ms; in a slower batch before it, 4 x 1 gave 33.9 and 482
+ms where 2 x 1 gave 41.6 and 224 ms.
 Every value can be set from the environment for a machine that knows better.
 """
 
@@ -20,7 +19,7 @@ import os
 
 cores = multiprocessing.cpu_count()
 bind = os.environ.get("ENGAGE_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
-workers = int(os.environ.get("ENGAGE_WEB_WORKERS", min(cores + 1, 12)))
+workers = int(os.environ.get("ENGAGE_WEB_WORKERS", max(2, min(cores, 12))))
 threads = int(os.environ.get("ENGAGE_WEB_THREADS", 2))
 worker_class = "gthread"
 timeout = int(os.environ.get("ENGAGE_WEB_TIMEOUT", 60))
