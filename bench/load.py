@@ -24,6 +24,7 @@ import platform
 import random
 import re
 import resource
+import runpy
 import socket
 import subprocess
 import sys
@@ -63,6 +64,18 @@ REFERENCE = re.compile(r"ENG-[A-Z0-9]{8}")
 
 
 # --- the database and the survey ------------------------------------------------------------
+
+
+def gunicorn_sizes(env: dict[str, str]) -> tuple[int, int]:
+    """Workers and threads as gunicorn.conf.py derives them under `env` (read, not copied)."""
+    saved = dict(os.environ)
+    try:
+        os.environ.update(env)
+        conf = runpy.run_path(str(REPO / "gunicorn.conf.py"))
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    return int(conf["workers"]), int(conf["threads"])
 
 
 def fresh_database() -> str:
@@ -622,10 +635,7 @@ def main() -> int:
     if args.threads:
         env["ENGAGE_WEB_THREADS"] = str(args.threads)
     cores = os.cpu_count() or 1
-    workers = args.workers or int(
-        os.environ.get("ENGAGE_WEB_WORKERS", min(cores + 1, 12))
-    )  # as gunicorn.conf.py derives it
-    threads = args.threads or int(os.environ.get("ENGAGE_WEB_THREADS", 2))
+    workers, threads = gunicorn_sizes(env)
     load1, load5, load15 = os.getloadavg()
     amount = f"{args.submissions:,} visits" if args.submissions else f"{args.seconds:.0f} s"
     print(
