@@ -182,7 +182,7 @@ def test_a_small_count_of_members_chosen_by_age_reads_fewer_than_ten_but_can_sti
     chosen = {"audience": "panel", "place": world["bpl"].id, "age_bands": ["45-54"]}
 
     counted = post_form(client, url, {**chosen, "action": "preview"}).get_data(as_text=True)
-    assert "<strong>fewer than 10</strong> current members match" in counted
+    assert "<strong>Fewer than 10</strong> current members match" in counted
     assert "<strong>2</strong>" not in counted, "the exact small count was printed"
     assert "counts from 1 to 9 show as" in counted, "the page does not say why"
 
@@ -209,7 +209,7 @@ def test_counts_of_members_chosen_by_sex_or_ethnic_group_are_suppressed_too(app,
             {"audience": "panel", "place": world["bpl"].id, **criterion, "action": "preview"},
         )
         html = page.get_data(as_text=True)
-        assert "<strong>fewer than 10</strong> current members match" in html, criterion
+        assert "<strong>Fewer than 10</strong> current members match" in html, criterion
         assert "<strong>3</strong>" not in html, criterion
 
 

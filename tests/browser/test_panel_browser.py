@@ -84,6 +84,6 @@ def test_inviting_by_age_hides_a_small_count_and_passes_axe(browser, live_server
     staff.get_by_label("Citizens' Panel members").check()
     staff.get_by_label("75+").check()
     press(staff, "Count who matches")
-    assert "fewer than 10" in staff.locator(".nhsuk-inset-text strong").inner_text()
+    assert "Fewer than 10" in staff.locator(".nhsuk-inset-text strong").inner_text()
     assert_accessible(staff, "panel-invite-suppressed")
     context.close()
