@@ -25,9 +25,12 @@ worker_class = "gthread"
 timeout = int(os.environ.get("ENGAGE_WEB_TIMEOUT", 60))
 graceful_timeout = 30
 keepalive = 5
-# Recycle workers now and then so a slow leak cannot grow without bound.
-max_requests = 5000
-max_requests_jitter = 500
+# Recycle workers now and then so a slow leak cannot grow without bound, but not so often that
+# boots show: at 5,000 a busy 2-core server re-imported the app in each worker every ~25 s, and
+# in alternated bench/load.py runs 50,000 gave 55.5 and 49.0 submissions/s where 5,000 gave
+# 51.9 and 40.8 (the machine's speed drifts; each pair ran back to back).
+max_requests = int(os.environ.get("ENGAGE_WEB_MAX_REQUESTS", 50000))
+max_requests_jitter = max_requests // 10
 # Engage writes its own JSON line per request (engage.observability); gunicorn's would repeat it
 # with the raw path, which can hold tokens.
 accesslog = None
