@@ -8,9 +8,18 @@ from datetime import date
 from sqlalchemy import select
 
 from engage.extensions import db
-from engage.models import AuditEvent, OutboundMessage, PanelMembership, Person, Role
-from engage.services import mailer
+from engage.models import (
+    AuditEvent,
+    Demographics,
+    Invitation,
+    OutboundMessage,
+    PanelMembership,
+    Person,
+    Role,
+)
+from engage.services import audit, invitations, mailer
 from engage.services.panel import MESSAGE_SHOWN
+from tests.factories import create_survey
 
 BODY = "Dear Gwen,\n\nYour personal link: http://localhost/panel/profile/QZ-SECRET-77"
 
@@ -85,3 +94,48 @@ def test_only_the_team_that_manages_the_panel_can_read_a_message(client, auth):
         assert client.get(f"/staff/outbox/{message.id}").status_code == 403, role
         auth.logout()
     assert _shown_events() == []
+
+
+def _invited_by(segment: invitations.Segment, ref: str, ethnicity: str) -> OutboundMessage:
+    person = Person(ref=ref, given_name=ref.title(), email=f"{ref}@example.org")
+    person.demographics = Demographics(age_band="45-54", sex="Female", ethnicity=ethnicity)
+    db.session.add(person)
+    db.session.add(PanelMembership(person=person, joined_on=date(2026, 1, 5)))
+    db.session.commit()
+    survey = create_survey(status="open")
+    assert invitations.invite(survey.id, segment).invited == 1
+    invitation = db.session.scalars(select(Invitation).where(Invitation.person_id == person.id))
+    message = db.session.get(OutboundMessage, invitation.one().message_id)
+    assert message is not None
+    return message
+
+
+def test_who_was_invited_for_their_ethnic_group_is_not_listed_and_reading_it_is_logged(
+    app, client, auth
+):
+    with app.test_request_context():
+        chosen = _invited_by(invitations.Segment(ethnicities=["Asian or Asian British"]), "raj",
+                             "Asian or Asian British")  # fmt: skip
+    auth.login(Role.ENGAGEMENT)
+    html = client.get("/staff/outbox").get_data(as_text=True)
+    assert "raj@example.org" not in html, "the list reveals who is in an ethnic group"
+    assert "Not shown: chosen by ethnic group" in html
+
+    page = client.get(f"/staff/outbox/{chosen.id}").get_data(as_text=True)
+    assert "raj@example.org" in page, "opening the message on purpose shows its recipient"
+    access = list(
+        db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == audit.SPECIAL_CATEGORY_ACCESS)
+        )
+    )
+    assert [(a.entity_id, a.after["categories"]) for a in access] == [
+        (str(chosen.person_id), ["ethnicity"])
+    ]
+
+
+def test_an_invitation_chosen_by_place_or_age_keeps_its_recipient_listed(app, client, auth):
+    with app.test_request_context():
+        _invited_by(invitations.Segment(age_bands=["45-54"]), "kim", "White")
+    auth.login(Role.ENGAGEMENT)
+    html = client.get("/staff/outbox").get_data(as_text=True)
+    assert "kim@example.org" in html and "Not shown" not in html

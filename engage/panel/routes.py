@@ -302,7 +302,10 @@ def ppg(practice_id: int) -> str | Response:
 def outbox() -> str:
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     rows, total = panel.list_outbox(page=page)
-    return render_template("panel/outbox.html", messages=rows, total=total, page=page)
+    hidden = panel.chosen_by_ethnic_group([m.id for m in rows])
+    return render_template(
+        "panel/outbox.html", messages=rows, total=total, page=page, hidden_recipients=hidden
+    )
 
 
 @bp.route("/staff/outbox/<int:message_id>")
@@ -310,7 +313,8 @@ def outbox() -> str:
 def outbox_message(message_id: int) -> str:
     """One message in full: opened on purpose from the outbox, and each reading is logged."""
     message = panel.show_outbox_message(message_id)
-    return render_template("panel/outbox_message.html", message=message)
+    by_ethnicity = bool(panel.chosen_by_ethnic_group([message.id]))
+    return render_template("panel/outbox_message.html", message=message, by_ethnicity=by_ethnicity)
 
 
 @bp.route("/staff/invitations")

@@ -19,6 +19,7 @@ from engage.models import (
     Consent,
     Demographics,
     GpPractice,
+    Invitation,
     OutboundMessage,
     PanelMembership,
     Person,
@@ -427,6 +428,24 @@ def list_outbox(page: int = 1, size: int = 50) -> tuple[list[OutboundMessage], i
 
 # The audit action of a staff member reading one message in the outbox.
 MESSAGE_SHOWN = "message_shown"
+# How an invitation's stored segment says it chose people by ethnic group (invitations.Segment).
+BY_ETHNIC_GROUP = " ethnic group "
+
+
+def chosen_by_ethnic_group(message_ids: list[int]) -> set[int]:
+    """The messages sent because of the person's ethnic group: invitations to such a segment.
+
+    Their recipients are special-category data (who is in "Asian or Asian British"), so the
+    outbox does not list them; opening one is logged as special-category access.
+    """
+    if not message_ids:
+        return set()
+    rows = db.session.execute(
+        select(Invitation.message_id, Invitation.segment).where(
+            Invitation.message_id.in_(message_ids)
+        )
+    ).tuples()
+    return {int(m) for m, segment in rows if m is not None and BY_ETHNIC_GROUP in f" {segment} "}
 
 
 def show_outbox_message(message_id: int) -> OutboundMessage:
@@ -436,6 +455,13 @@ def show_outbox_message(message_id: int) -> OutboundMessage:
     if message is None:
         raise NotFound("There is no such message")
     to = f"person {message.person_id}" if message.person_id else "no current member"
+    if message.person_id and chosen_by_ethnic_group([message.id]):
+        audit.record_special_category_access(
+            db.session,
+            message.person_id,
+            ["ethnicity"],
+            "an invitation sent to people chosen by ethnic group, opened in the outbox",
+        )
     event = audit.record(
         db.session,
         MESSAGE_SHOWN,
