@@ -57,9 +57,11 @@ class ThemeAssigner:
     With coded comments each theme's score is the similarity to its centroid, shrunk toward the
     taxonomy prototypes by `prior_strength` pseudo-examples (few coded examples: trust the
     taxonomy), plus `vote_weight` x a similarity-weighted vote of the `n_neighbors` nearest coded
-    comments. Comments coded as "no theme" are a class of their own. A softmax whose temperature
-    is fitted leave-one-out on the coded comments turns scores into probabilities; a main theme
-    below `abstain_below` is withheld (abstention), further themes need `extra_above`.
+    comments, plus (given their texts) `lexical_coded_weight` x the n-gram cosine to the theme's
+    coded comments and own text. Comments coded as "no theme" are a class of their own. A
+    softmax whose temperature is fitted leave-one-out on the coded comments turns scores into
+    probabilities; a main theme below `abstain_below` is withheld (abstention), further themes
+    need `extra_above`.
 
     When the team codes with its own theme names, a built-in theme they never used and one of
     their own codes can be the same thing under two names ("Medication" and "Medicines,
