@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.preprocessing import normalize
 
-from topics.lexical import LexicalMatcher, _l2_rows
+from topics.lexical import LexicalMatcher
 from topics.taxonomy import Taxonomy
 
 
@@ -139,15 +140,20 @@ class ThemeAssigner:
         non_answer = [i for i, t in enumerate(taxonomy.themes) if t.non_answer]
         self.non_answer_theme_ = non_answer[0] if non_answer else -1
         self.lexical_: LexicalMatcher | None = None
+        self.lex_centroids_: sp.csr_matrix | None = None
         if unlabelled_texts is not None and self.lexical_weight:
             if unlabelled_vectors is None or len(unlabelled_texts) != len(unlabelled_vectors):
                 raise ValueError("unlabelled_texts must match unlabelled_vectors row for row")
             self.lexical_ = LexicalMatcher(self.lexical_min_df, self.lexical_feedback).fit(
                 unlabelled_texts, [" ".join(t.phrases()) for t in taxonomy.themes]
             )
-        if unlabelled_vectors is not None and len(unlabelled_vectors) and self.self_training:
-            self._self_train(np.asarray(unlabelled_vectors, dtype=np.float32), unlabelled_texts)
         self.supervised_ = bool(coded_vectors is not None and coded_themes)
+        # Self-training refines the prototypes that score comments when nothing is coded; with
+        # coding, scores come from the coded comments and `proto_mean_` alone, so it is skipped.
+        has_unlabelled = unlabelled_vectors is not None and len(unlabelled_vectors)
+        if has_unlabelled and self.self_training and not self.supervised_:
+            assert unlabelled_vectors is not None
+            self._self_train(np.asarray(unlabelled_vectors, dtype=np.float32), unlabelled_texts)
         self.aligned_: dict[int, int] = {}
         if self.supervised_:
             assert coded_vectors is not None and coded_themes is not None
@@ -162,7 +168,6 @@ class ThemeAssigner:
             self.coded_vectors_ = _l2(np.asarray(coded_vectors, dtype=np.float32))
             self.coded_labels_ = Y
             self._align(taxonomy)
-            self.lex_centroids_: sp.csr_matrix | None = None
             if self.lexical_ is not None and coded_texts is not None and self.lexical_coded_weight:
                 if len(coded_texts) != len(coded_themes):
                     raise ValueError("coded_texts must match coded_themes row for row")
@@ -200,7 +205,7 @@ class ThemeAssigner:
         # coded comments plus its own text as one pseudo-example (the "no theme" row has none).
         assert self.lexical_ is not None
         lex = self.lexical_
-        own = lex.transform([" ".join(t.phrases()) for t in taxonomy.themes]).tolil()
+        own = lex.themes_.tolil()  # the themes' own text: self-training did not run when coded
         for theme, code in self.aligned_.items():  # a renamed theme's words go with its code
             own[code] = own[code] + own[theme]
         prior = sp.vstack([own.tocsr(), sp.csr_matrix((1, own.shape[1]), dtype=np.float32)])
@@ -208,7 +213,7 @@ class ThemeAssigner:
         self.lex_sums_ = sp.csr_matrix(
             sp.csr_matrix(self.coded_labels_.T) @ self.coded_lex_ + prior, dtype=np.float32
         )
-        self.lex_centroids_ = _l2_rows(self.lex_sums_)
+        self.lex_centroids_ = sp.csr_matrix(normalize(self.lex_sums_))
 
     def _self_train(self, X: np.ndarray, texts: Sequence[str] | None) -> None:
         # Move each theme toward how people actually phrase it: add the centroid of the comments
@@ -224,22 +229,25 @@ class ThemeAssigner:
             for start in range(0, len(X), self.chunk_size):
                 chunk = _l2(X[start : start + self.chunk_size])
                 chunk_texts = texts[start : start + self.chunk_size] if texts is not None else None
-                s = self._prototype_scores(chunk, chunk_texts)
+                lex_rows = (
+                    lexical.transform(chunk_texts)
+                    if lexical is not None and chunk_texts is not None
+                    else None
+                )
+                s = self._prototype_scores(chunk, chunk_texts, lex_rows)
                 best = s.argmax(axis=1)
                 confident = s.max(axis=1) >= self.min_similarity + 2 * self.temperature
                 np.add.at(sums, best[confident], chunk[confident])
                 counts += np.bincount(best[confident], minlength=T)
-                if lexical is not None and chunk_texts is not None:
+                if lex_rows is not None:
                     rows = np.flatnonzero(confident)
                     owner = sp.csr_matrix(
                         (np.ones(len(rows)), (best[rows], np.arange(len(rows)))),
                         shape=(T, len(rows)),
                     )
-                    lex_sums = lex_sums + owner @ lexical.transform(
-                        [chunk_texts[int(r)] for r in rows]
-                    )
+                    lex_sums = lex_sums + owner @ lex_rows[rows]
             if lexical is not None:
-                lexical.expand(sp.csr_matrix(lex_sums), np.where(counts >= 5, counts, 0))
+                lexical.expand(sp.csr_matrix(lex_sums), counts >= 5)
             extra = [
                 _l2(sums[t] / counts[t]).astype(np.float32)[None, :]
                 if counts[t] >= 5
@@ -255,10 +263,15 @@ class ThemeAssigner:
             self.proto_matrix_ = np.concatenate(self.prototypes_).astype(np.float32)
 
     # ---- scoring -------------------------------------------------------------------------
-    def _prototype_scores(self, X: np.ndarray, texts: Sequence[str] | None = None) -> np.ndarray:
+    def _prototype_scores(
+        self,
+        X: np.ndarray,
+        texts: Sequence[str] | None = None,
+        lex_rows: sp.csr_matrix | None = None,
+    ) -> np.ndarray:
         # Nearest prototypes alone favour themes with many example phrases (more chances of a
         # close one); mixing in the similarity to the theme's centroid evens that out.
-        lexical = getattr(self, "lexical_", None)
+        lexical = self.lexical_
         if lexical is not None and texts is None:
             raise ValueError("this assigner uses lexical evidence: pass the comments' texts")
         sims = X @ self.proto_matrix_.T
@@ -270,7 +283,8 @@ class ThemeAssigner:
             w = self.centroid_weight
             out = (1 - w) * out + w * (X @ cents.T)
         if lexical is not None and texts is not None:
-            out = out + self.lexical_weight * lexical.scores(texts)
+            rows = lex_rows if lex_rows is not None else lexical.transform(texts)
+            out += self.lexical_weight * lexical.scores_of(rows)
         return out
 
     def _scores(
@@ -305,7 +319,7 @@ class ThemeAssigner:
         if self.aligned_:  # a built-in theme aligned with a team code speaks through that code
             csim[:, list(self.aligned_)] = -np.inf
         out = csim + self.vote_weight * vote
-        if getattr(self, "lex_centroids_", None) is not None:
+        if self.lex_centroids_ is not None:
             out = out + self.lexical_coded_weight * self._lexical_scores(texts, leave_one_out)
         return out.astype(np.float32)
 
@@ -332,6 +346,8 @@ class ThemeAssigner:
         `texts` (row for row with `X`) is needed when the assigner was fitted with texts.
         """
         X = np.asarray(X, dtype=np.float32)
+        if self.lexical_ is not None and texts is None:
+            raise ValueError("this assigner uses lexical evidence: pass the comments' texts")
         if texts is not None and len(texts) != len(X):
             raise ValueError("texts must match X row for row")
         size = self.chunk_size

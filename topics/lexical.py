@@ -18,26 +18,37 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.preprocessing import normalize
 
 NGRAM_RANGE = (3, 5)
 
 
-def _counter(vocabulary: dict[str, int] | None = None, min_df: int = 1) -> Any:
-    from sklearn.feature_extraction.text import CountVectorizer
+def _vectorizer(vocabulary: dict[str, int] | None = None, min_df: int = 1) -> Any:
+    from sklearn.feature_extraction.text import TfidfVectorizer
 
-    return CountVectorizer(
+    # sublinear tf: a word said three times is not three times the topic.
+    return TfidfVectorizer(
         analyzer="char_wb",
         ngram_range=NGRAM_RANGE,
-        lowercase=True,
         min_df=min_df,
         vocabulary=vocabulary,
+        sublinear_tf=True,
         dtype=np.float32,
     )
 
 
-def _l2_rows(m: sp.csr_matrix) -> sp.csr_matrix:
-    norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
-    return sp.csr_matrix(sp.diags(1.0 / np.where(norms == 0, 1.0, norms)) @ m, dtype=np.float32)
+def sparse_state(m: sp.spmatrix, prefix: str) -> dict[str, np.ndarray]:
+    """A sparse matrix as plain arrays, to save without pickle."""
+    c = sp.csr_matrix(m, dtype=np.float32)
+    return {f"{prefix}_data": c.data, f"{prefix}_indices": c.indices.astype(np.int64),
+            f"{prefix}_indptr": c.indptr.astype(np.int64)}  # fmt: skip
+
+
+def sparse_from_state(
+    arrays: dict[str, np.ndarray], prefix: str, shape: tuple[int, int]
+) -> sp.csr_matrix:
+    parts = (arrays[f"{prefix}_data"], arrays[f"{prefix}_indices"], arrays[f"{prefix}_indptr"])
+    return sp.csr_matrix(parts, shape=shape, dtype=np.float32)
 
 
 class LexicalMatcher:
@@ -56,55 +67,47 @@ class LexicalMatcher:
 
     def fit(self, texts: Sequence[str], theme_texts: Sequence[str]) -> LexicalMatcher:
         docs = [*texts, *theme_texts]
-        counter = _counter(min_df=min(self.min_df, max(1, len(docs) // 2)))
+        vectorizer = _vectorizer(min_df=min(self.min_df, max(1, len(docs) // 2)))
         try:
-            counts = counter.fit_transform(docs)
+            rows = vectorizer.fit_transform(docs)
         except ValueError:  # nothing long enough to make an n-gram: no lexical evidence
             self.vocabulary_: list[str] = []
             self.idf_ = np.zeros(0, dtype=np.float32)
             self.themes_ = sp.csr_matrix((len(theme_texts), 0), dtype=np.float32)
+            self.vectorizer_ = None
             return self
-        df = np.bincount(counts.indices, minlength=counts.shape[1])
-        self.idf_ = (np.log((1 + len(docs)) / (1 + df)) + 1).astype(np.float32)
-        vocab = counter.vocabulary_
+        vocab = vectorizer.vocabulary_
         self.vocabulary_ = sorted(vocab, key=vocab.__getitem__)
-        self.themes_ = self.transform(theme_texts)
+        self.idf_ = vectorizer.idf_.astype(np.float32)
+        self.vectorizer_ = vectorizer
+        self.themes_ = sp.csr_matrix(rows[len(texts) :], dtype=np.float32)
         return self
 
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
         """Return L2-normalised TF-IDF rows (n x vocabulary) for `texts`."""
-        if not self.vocabulary_:
-            return sp.csr_matrix((len(texts), 0), dtype=np.float32)
-        counts = _counter({w: i for i, w in enumerate(self.vocabulary_)}).transform(list(texts))
-        counts = sp.csr_matrix(counts, dtype=np.float32)
-        counts.data = 1 + np.log(counts.data)  # sublinear: a repeated word is not 3x the topic
-        return _l2_rows(counts @ sp.diags(self.idf_))
+        if self.vectorizer_ is None or not len(texts):
+            return sp.csr_matrix((len(texts), len(self.vocabulary_)), dtype=np.float32)
+        return sp.csr_matrix(self.vectorizer_.transform(list(texts)), dtype=np.float32)
 
     def scores(self, texts: Sequence[str]) -> np.ndarray:
         """Return the n x T cosine of each comment to each theme."""
-        if not len(texts):
-            return np.zeros((0, self.themes_.shape[0]), dtype=np.float32)
-        return np.asarray((self.transform(texts) @ self.themes_.T).todense(), dtype=np.float32)
+        return self.scores_of(self.transform(texts))
 
-    def expand(self, member_sums: sp.csr_matrix, counts: np.ndarray) -> None:
-        """Add `feedback` x each theme's mean member vector (rows with count 0 stay as they are)."""
+    def scores_of(self, rows: sp.csr_matrix) -> np.ndarray:
+        """`scores` for rows already transformed."""
+        return np.asarray((rows @ self.themes_.T).todense(), dtype=np.float32)
+
+    def expand(self, member_sums: sp.csr_matrix, won: np.ndarray) -> None:
+        """Move each theme with members (`won` > 0) by `feedback` toward its members' words."""
         if not self.feedback or member_sums.shape[1] == 0:
             return
-        means = _l2_rows(sp.csr_matrix(sp.diags(1.0 / np.maximum(counts, 1)) @ member_sums))
-        keep = sp.diags((counts > 0).astype(np.float32) * self.feedback)
-        self.themes_ = _l2_rows(sp.csr_matrix(self.themes_ + keep @ means))
+        keep = sp.diags((np.asarray(won) > 0).astype(np.float32) * self.feedback)
+        self.themes_ = sp.csr_matrix(normalize(self.themes_ + keep @ normalize(member_sums)))
 
     # ---- persistence without pickle -------------------------------------------------------
     def to_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-        t = sp.csr_matrix(self.themes_)
         meta = {"min_df": self.min_df, "feedback": self.feedback, "vocabulary": self.vocabulary_}
-        arrays = {
-            "lex_idf": self.idf_,
-            "lex_data": t.data.astype(np.float32),
-            "lex_indices": t.indices.astype(np.int64),
-            "lex_indptr": t.indptr.astype(np.int64),
-        }
-        return meta, arrays
+        return meta, {"lex_idf": self.idf_, **sparse_state(self.themes_, "lex")}
 
     @classmethod
     def from_state(
@@ -113,9 +116,9 @@ class LexicalMatcher:
         self = cls(min_df=int(meta["min_df"]), feedback=float(meta["feedback"]))
         self.vocabulary_ = list(meta["vocabulary"])
         self.idf_ = np.asarray(arrays["lex_idf"], dtype=np.float32)
-        self.themes_ = sp.csr_matrix(
-            (arrays["lex_data"], arrays["lex_indices"], arrays["lex_indptr"]),
-            shape=(n_themes, len(self.vocabulary_)),
-            dtype=np.float32,
-        )
+        self.themes_ = sparse_from_state(arrays, "lex", (n_themes, len(self.vocabulary_)))
+        self.vectorizer_ = None
+        if self.vocabulary_:
+            self.vectorizer_ = _vectorizer({w: i for i, w in enumerate(self.vocabulary_)})
+            self.vectorizer_.idf_ = self.idf_
         return self

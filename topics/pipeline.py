@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 
 from topics.assign import ThemeAssigner, _l2
 from topics.embeddings import (
@@ -20,7 +19,7 @@ from topics.embeddings import (
     PackagedModelEmbedder,
     default_cache_dir,
 )
-from topics.lexical import LexicalMatcher
+from topics.lexical import LexicalMatcher, sparse_from_state, sparse_state
 from topics.preprocess import Kind, clean_comments
 from topics.results import Assignment, Topic
 from topics.taxonomy import Taxonomy
@@ -193,17 +192,18 @@ class TopicPipeline:
             for i in coded
         ]
         assigner = self.assigner or ThemeAssigner()
+        texts = [self.texts_[i] for i in present]
         assigner.fit(
             taxonomy,
             np.split(flat, splits),
             coded_vectors=self.embeddings_[coded_rows] if coded_rows else None,
             coded_themes=coded_slugs if coded_rows else None,
             unlabelled_vectors=self.embeddings_[present],
-            unlabelled_texts=[self.texts_[i] for i in present],
+            unlabelled_texts=texts,
             coded_texts=[self.texts_[r] for r in coded_rows] if coded_rows else None,
         )
         self.assigner_ = assigner
-        scores = assigner.predict(self.embeddings_[present], [self.texts_[i] for i in present])
+        scores = assigner.predict(self.embeddings_[present], texts)
         slugs = assigner.slugs_
         for j, i in enumerate(present):
             if (
@@ -484,9 +484,9 @@ class TopicPipeline:
                 lex_meta, lex_arrays = a.lexical_.to_state()
                 meta["assigner"]["lexical"] = lex_meta
                 arrays |= lex_arrays
-            if (c := getattr(a, "lex_centroids_", None)) is not None:
-                arrays |= {"lexc_data": c.data, "lexc_indices": c.indices.astype(np.int64),
-                           "lexc_indptr": c.indptr.astype(np.int64)}  # fmt: skip
+            if a.lex_centroids_ is not None:
+                meta["assigner"]["lex_centroids"] = True  # not the file: a folder may hold old ones
+                arrays |= sparse_state(a.lex_centroids_, "lexc")
         (d / "model.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         for name, arr in arrays.items():
             np.save(d / f"{name}.npy", np.ascontiguousarray(arr), allow_pickle=False)
@@ -540,10 +540,9 @@ class TopicPipeline:
                     lex, {n: arr(n) for n in names}, len(a.slugs_)
                 )
             a.lex_centroids_ = None
-            if (d / "lexc_data.npy").exists() and a.lexical_ is not None:
-                a.lex_centroids_ = sp.csr_matrix(
-                    (arr("lexc_data"), arr("lexc_indices"), arr("lexc_indptr")),
-                    shape=(len(a.slugs_) + 1, len(a.lexical_.vocabulary_)),
-                )
+            if info.get("lex_centroids") and a.lexical_ is not None:
+                parts = ("lexc_data", "lexc_indices", "lexc_indptr")
+                shape = (len(a.slugs_) + 1, len(a.lexical_.vocabulary_))
+                a.lex_centroids_ = sparse_from_state({n: arr(n) for n in parts}, "lexc", shape)
             self.assigner_ = a
         return self

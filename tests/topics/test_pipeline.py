@@ -112,6 +112,24 @@ def test_a_model_saved_before_lexical_evidence_still_loads_and_assigns(
     assert old.transform(["The car park was full again"])[0].theme == "parking"
 
 
+def test_a_model_saved_over_a_coded_one_loads_as_itself(
+    guided,  # noqa: ANN001
+    embedder,  # noqa: ANN001
+    comments,  # noqa: ANN001
+    tmp_path: Path,
+) -> None:
+    ids, texts = comments
+    coded = TopicPipeline(embedder=embedder, taxonomy=builtin_taxonomy()).fit(
+        texts, ids, {"c37": ["Hospital radio"], "c38": ["Hospital radio"]}
+    )
+    coded.save(tmp_path / "model")
+    guided.save(tmp_path / "model")  # same folder: the coded model's extra arrays stay there
+    loaded = TopicPipeline.load(tmp_path / "model", embedder=embedder)
+    assert loaded.assigner_.lex_centroids_ is None, "an older model's arrays were read"
+    probe = ["Parking costs too much", "The food was lovely"]
+    assert [vars(a) for a in loaded.transform(probe)] == [vars(a) for a in guided.transform(probe)]
+
+
 def test_merge_and_split_topics(embedder, comments) -> None:  # noqa: ANN001
     ids, texts = comments
     model = TopicPipeline(embedder=embedder, taxonomy=builtin_taxonomy()).fit(texts, ids=ids)
