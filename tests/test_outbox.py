@@ -11,6 +11,7 @@ from engage.extensions import db
 from engage.models import (
     AuditEvent,
     Demographics,
+    GpPractice,
     Invitation,
     OutboundMessage,
     PanelMembership,
@@ -139,3 +140,24 @@ def test_an_invitation_chosen_by_place_or_age_keeps_its_recipient_listed(app, cl
     auth.login(Role.ENGAGEMENT)
     html = client.get("/staff/outbox").get_data(as_text=True)
     assert "kim@example.org" in html and "Not shown" not in html
+
+
+def test_a_segment_too_long_to_store_still_says_it_chose_by_ethnic_group(app, client, auth):
+    # A 146-character practice name, every age band and two ethnic groups: over the 200 stored.
+    practice = GpPractice(code="Z99999", name="The " + "Very Long Name " * 9 + "Surgery")
+    db.session.add(practice)
+    db.session.commit()
+    segment = invitations.Segment(
+        audience="panel",
+        practice_id=practice.id,
+        age_bands=["16-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75+"],
+        ethnicities=["Asian or Asian British", "White"],
+    )
+    with app.test_request_context():
+        described = segment.describe()
+        assert len(described) <= 200 and described.endswith("ethnic group (2 chosen)")
+        chosen = _invited_by(segment, "sam", "White")
+    auth.login(Role.ENGAGEMENT)
+    html = client.get("/staff/outbox").get_data(as_text=True)
+    assert "sam@example.org" not in html, "a cut-off description hid the ethnic-group choice"
+    assert chosen.person_id is not None

@@ -45,19 +45,31 @@ class Segment:
     ethnicities: list[str] = field(default_factory=list)
 
     def describe(self) -> str:
+        """How people were chosen, in at most 200 characters (the stored column).
+
+        The demographic labels must survive: the sent table and the outbox read them back to
+        decide what to hide. So a description too long to store names how many answers were
+        chosen for each criterion, and shortens the practice and place names, instead of
+        being cut off where the labels may stand.
+        """
+        full = self._describe(names=None, list_values=True)
+        return full if len(full) <= 200 else self._describe(names=40, list_values=False)[:200]
+
+    def _describe(self, names: int | None, list_values: bool) -> str:
         parts = ["Citizens' Panel" if self.audience == "panel" else "PPG members"]
         if self.practice_id:
             practice = db.session.get(GpPractice, self.practice_id)
-            parts.append(f"of {practice.name}" if practice else "")
+            parts.append(f"of {practice.name[:names]}" if practice else "")
         if self.place_id:
             place = db.session.get(Place, self.place_id)
-            parts.append(f"in {place.name}" if place else "")
+            parts.append(f"in {place.name[:names]}" if place else "")
         for label, values in zip(
             DEMOGRAPHIC_LABELS, (self.age_bands, self.sexes, self.ethnicities), strict=True
         ):
             if values:
-                parts.append(f"{label} {', '.join(values)}")
-        return " ".join(p for p in parts if p)[:200]
+                chosen = ", ".join(values) if list_values else f"({len(values)} chosen)"
+                parts.append(f"{label} {chosen}")
+        return " ".join(p for p in parts if p)
 
     @property
     def uses_demographics(self) -> bool:

@@ -69,11 +69,11 @@ def _commit_keeping_loaded() -> None:
     changed under this request; a later request starts a fresh session and reads them anew.
     """
     session = db.session()
-    session.expire_on_commit = False
+    previous, session.expire_on_commit = session.expire_on_commit, False
     try:
         session.commit()
     finally:
-        session.expire_on_commit = True
+        session.expire_on_commit = previous
 
 
 # The resident pages' own statements, built once: constructing one costs about as much CPU as

@@ -88,7 +88,11 @@ def structure_of(survey: Survey) -> Structure:
     if cached is not None and cached.token == survey.structure_token:
         return cached
     loaded = _load_structure(survey.id, survey.structure_token)
-    cache[survey.id] = loaded
+    # Its three reads are separate statements: a builder commit between them would leave a
+    # mixed copy. Keep it only if the token is still the one the page was read with.
+    current = db.session.scalar(select(Survey.structure_token).where(Survey.id == survey.id))
+    if current == survey.structure_token:
+        cache[survey.id] = loaded
     return loaded
 
 
@@ -118,6 +122,8 @@ def _load_structure(survey_id: int, token: str) -> Structure:
         .order_by(Question.position, Question.id)
     )
     for row in rows:
+        if row.section_id not in by_section:  # a section added since the read above
+            continue
         by_section[row.section_id].append(
             QuestionView(
                 id=row.id,
