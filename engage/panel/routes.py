@@ -21,7 +21,7 @@ from engage.panel.forms import (
     ProfileForm,
     RequestLinkForm,
 )
-from engage.services import panel
+from engage.services import panel, reports
 from engage.services.demographics import FIELDS as DEMOGRAPHIC_FIELDS
 from engage.services.errors import DomainError
 from engage.survey.forms import POSTCODE
@@ -312,8 +312,7 @@ def outbox() -> str:
 @roles_required(Role.ENGAGEMENT)
 def outbox_message(message_id: int) -> str:
     """One message in full: opened on purpose from the outbox, and each reading is logged."""
-    message = panel.show_outbox_message(message_id)
-    by_ethnicity = bool(panel.chosen_by_ethnic_group([message.id]))
+    message, by_ethnicity = panel.show_outbox_message(message_id)
     return render_template("panel/outbox_message.html", message=message, by_ethnicity=by_ethnicity)
 
 
@@ -370,7 +369,7 @@ def invite(survey_id: int) -> str | Response:
         form=form,
         matching=matching,
         sent=invitations.sent_batches(survey.id),
-        threshold=invitations.small_number_threshold(),
+        threshold=reports.threshold(),
         summary=invitations.summary(survey.id),
         unmet=invitations.unmet_needs(survey.id),
         need_names=panel.COMMUNICATION_NEEDS,

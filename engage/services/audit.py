@@ -210,6 +210,8 @@ def record(
 
 # The action of an event saying a staff member was shown a named person's special-category data.
 SPECIAL_CATEGORY_ACCESS = "access"
+# A staff member opened one message in the outbox (engage.services.panel).
+MESSAGE_SHOWN = "message_shown"
 
 
 def record_special_category_access(

@@ -7,7 +7,6 @@ from sqlalchemy import select
 from engage.extensions import db
 from engage.models import AuditEvent
 from engage.services import audit
-from engage.services.panel import MESSAGE_SHOWN
 
 PAGE_SIZE = 50
 
@@ -15,7 +14,7 @@ PAGE_SIZE = 50
 # How the audit page names each kind of event; any other action is shown as it is stored.
 KIND_NAMES = {
     audit.SPECIAL_CATEGORY_ACCESS: "Special-category data shown to staff",
-    MESSAGE_SHOWN: "Message to a resident opened in the outbox",
+    audit.MESSAGE_SHOWN: "Message to a resident opened in the outbox",
 }
 
 

@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask import current_app, url_for
+from flask import url_for
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -26,7 +26,7 @@ from engage.models import (
     SurveyTranslation,
     utcnow,
 )
-from engage.services import mailer, suppression
+from engage.services import mailer, reports, suppression
 from engage.services import responses as runner
 from engage.services.errors import DomainError, NotFound
 
@@ -116,10 +116,6 @@ def segment_people(segment: Segment) -> list[Person]:
     return list(db.session.scalars(select(Person).where(Person.id.in_(ids)).order_by(Person.id)))
 
 
-def small_number_threshold() -> int:
-    return int(current_app.config["ENGAGE_SMALL_NUMBER_THRESHOLD"])
-
-
 @dataclass(frozen=True)
 class Matching:
     """How many members a segment matches, as the page may say it."""
@@ -132,7 +128,7 @@ def count_matching(segment: Segment) -> Matching:
     """The members a segment matches; "fewer than 10" when it chooses by age, sex or ethnic
     group and the count is small, as reports show such counts."""
     count = len(segment_people(segment))
-    threshold = small_number_threshold()
+    threshold = reports.threshold()
     value = suppression.suppress_count(count, threshold) if segment.uses_demographics else count
     return Matching(suppression.describe(value, threshold), value is None)
 
@@ -144,7 +140,7 @@ def describe_result(result: InviteResult, segment: Segment) -> str:
         ("already", result.already_invited),
         ("no_email", result.no_email),
     ]
-    threshold = small_number_threshold()
+    threshold = reports.threshold()
     if segment.uses_demographics:
         # The three add up to the members who matched: suppressed together, as a report table.
         total = sum(n for _, n in counts)
@@ -347,7 +343,7 @@ def sent_batches(survey_id: int) -> list[SentBatch]:
         counts = grouped.setdefault((created_at.date(), segment), [0, 0])
         counts[0] += 1
         counts[1] += opened_at is not None
-    threshold = small_number_threshold()
+    threshold = reports.threshold()
     batches = []
     for (sent_on, segment), (invited, opened) in grouped.items():
         shown: tuple[int | None, int | None] = (invited, opened)

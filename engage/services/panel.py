@@ -426,8 +426,7 @@ def list_outbox(page: int = 1, size: int = 50) -> tuple[list[OutboundMessage], i
     return list(rows), int(total)
 
 
-# The audit action of a staff member reading one message in the outbox.
-MESSAGE_SHOWN = "message_shown"
+MESSAGE_SHOWN = audit.MESSAGE_SHOWN
 # How an invitation's stored segment says it chose people by ethnic group (invitations.Segment).
 BY_ETHNIC_GROUP = " ethnic group "
 
@@ -448,14 +447,16 @@ def chosen_by_ethnic_group(message_ids: list[int]) -> set[int]:
     return {int(m) for m, segment in rows if m is not None and BY_ETHNIC_GROUP in f" {segment} "}
 
 
-def show_outbox_message(message_id: int) -> OutboundMessage:
+def show_outbox_message(message_id: int) -> tuple[OutboundMessage, bool]:
     """One message with its body, logging (and committing) that the signed-in staff member read
-    it: a body holds a person's name and their personal link. Never the address or the text."""
+    it: a body holds a person's name and their personal link. Never the address or the text.
+    Also says whether it was an invitation to people chosen by ethnic group."""
     message = db.session.get(OutboundMessage, message_id)
     if message is None:
         raise NotFound("There is no such message")
     to = f"person {message.person_id}" if message.person_id else "no current member"
-    if message.person_id and chosen_by_ethnic_group([message.id]):
+    by_ethnicity = bool(chosen_by_ethnic_group([message.id]))
+    if message.person_id and by_ethnicity:
         audit.record_special_category_access(
             db.session,
             message.person_id,
@@ -471,4 +472,4 @@ def show_outbox_message(message_id: int) -> OutboundMessage:
     )
     event.after = {"kind": message.kind, "person_id": message.person_id}
     db.session.commit()
-    return message
+    return message, by_ethnicity

@@ -21,6 +21,7 @@ A local authority becomes one of the ICB's places through ``engage/data/populati
 from __future__ import annotations
 
 import csv
+import functools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -105,13 +106,19 @@ def imd_decile(rank: int, lsoas: int = IMD_2019_LSOAS) -> int:
 
 def area_places(path: Path | None = None) -> dict[str, str]:
     """Local authority district code -> the code of the ICB place it belongs to."""
-    source = path or Path(str(resources.files("engage") / "data" / "population_areas.csv"))
-    with source.open(encoding="utf-8", newline="") as handle:
+    if path is None:
+        return dict(_packaged_area_places())  # read once a process: it ships with the code
+    with path.open(encoding="utf-8", newline="") as handle:
         return {
             row["lad_code"].strip(): row["place_code"].strip()
             for row in csv.DictReader(handle)
             if row.get("lad_code") and row.get("place_code")
         }
+
+
+@functools.cache
+def _packaged_area_places() -> dict[str, str]:
+    return area_places(Path(str(resources.files("engage") / "data" / "population_areas.csv")))
 
 
 def _pick(columns: list[str], wanted: tuple[str, ...]) -> str | None:
@@ -240,13 +247,15 @@ def lookup(postcode: str | None) -> Found:
     district = district_of(postcode)
     if district is None:
         return Found(None)
-    codes = area_places()
-    place_ids = {code: pid for code, pid in db.session.execute(select(Place.code, Place.id))}
+    codes = _packaged_area_places()
+
+    def place_id(code: str | None) -> int | None:
+        return db.session.scalar(select(Place.id).where(Place.code == code)) if code else None
+
     compact = normalise(postcode)
     row = db.session.get(PostcodeLookup, compact) if compact else None
     if row is not None:
-        place = place_ids.get(codes.get(row.lad_code or "", ""))
-        return Found(district, place, row.imd_decile, exact=True)
+        return Found(district, place_id(codes.get(row.lad_code or "")), row.imd_decile, exact=True)
     lads = set(
         db.session.scalars(
             select(PostcodeLookup.lad_code).where(PostcodeLookup.district == district).distinct()
@@ -255,7 +264,7 @@ def lookup(postcode: str | None) -> Found:
     places = {codes.get(lad or "") for lad in lads}
     if len(places) == 1:
         (only,) = places
-        return Found(district, place_ids.get(only or ""))
+        return Found(district, place_id(only))
     return Found(district)
 
 
