@@ -191,6 +191,10 @@ class Resident:
                 if page is None:
                     time.sleep(0.05)
                     continue
+                if 300 <= page.status_code < 400:
+                    # The earlier press went through but its reply was lost in the crash: the
+                    # form's page now sends the browser on (a sent survey to its confirmation).
+                    return page
                 token = csrf_token_from(page.get_data(as_text=True))
                 got = self._checked(self.client.post(url, data={"csrf_token": token, **data}))
             if got is not None:
