@@ -331,7 +331,7 @@ def test_routing_on_a_rating_compares_the_position_the_runner_stores(app):
     )
     section = builder.update_section(survey.id, survey.sections[1].id, "Two", "ease", "Hard")
     assert section.show_if == {"question": "ease", "equals": 1}
-    assert builder.rule_parts(survey, section.show_if) == ("ease", "Hard")
+    assert builder.rule_choice(survey, section.show_if) == ("ease", ["Hard"])
 
 
 @pytest.mark.parametrize(

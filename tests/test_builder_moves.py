@@ -202,3 +202,21 @@ def test_a_closed_survey_cannot_be_rearranged(app):
     survey = _survey(status="closed")
     with pytest.raises(builder.Conflict, match="closed"):
         builder.move_question_to(survey.id, _question(survey, "when").id, survey.sections[2].id, 0)
+
+
+def test_publishing_is_refused_for_the_reason_a_move_is(app):
+    """One check of routing: what a move is refused for is what stops publishing."""
+    survey = _survey()
+    furness = survey.sections[1]
+    with pytest.raises(builder.Invalid) as refused:
+        builder.move_section(survey.id, furness.id, -1)
+    reason = refused.value.message.removeprefix("That move would break routing: ").rstrip(".")
+    # The same order reached without the builder's moves (say, a survey edited before them).
+    survey = db.session.get(Survey, survey.id)
+    survey.sections[0].position, survey.sections[1].position = 1, 0
+    db.session.commit()
+    db.session.expire_all()
+    survey = db.session.get(Survey, survey.id)
+    assert reason[0].upper() + reason[1:] in builder.publish_problems(survey), (
+        "publishing names the broken rule as the refused move did"
+    )

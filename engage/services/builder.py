@@ -270,6 +270,21 @@ def update_details(survey_id: int, details: Details) -> Survey:
     return survey
 
 
+# A question named in a message longer than this is cut at a word, so the message stays readable.
+NAME_MAX = 60
+
+
+def _shortened(text: str, limit: int = NAME_MAX) -> str:
+    """``text`` as a message names it: whole if short, else cut at a word and marked with "…"."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:.-") + "…"
+
+
 def publish_problems(survey: Survey) -> list[str]:
     """Every reason the survey is not ready for residents; empty when it is."""
     problems: list[str] = []
@@ -280,32 +295,60 @@ def publish_problems(survey: Survey) -> list[str]:
         problems.append("Close date must be after the open date")
     if survey.audience == "ppg" and not survey.practices:
         problems.append("Select at least one GP practice whose PPG the survey is for")
+    routing = _routing_problems(survey)
     for section in survey.sections:
         if not section.questions:
             problems.append(f"Add a question to section '{section.title}', or delete it")
-        problems.extend(_routing_problems(survey, section, section.show_if, f"'{section.title}'"))
+        if section in routing:
+            problems.append(_sentence(routing[section]))
         for q in section.questions:
             if q.kind in OPTION_KINDS and not q.options:
                 problems.append(f"Enter the answer options for '{q.text}'")
-            problems.extend(_routing_problems(survey, section, q.show_if, f"'{q.text}'"))
+            if q in routing:
+                problems.append(_sentence(routing[q]))
     return problems
 
 
-def _routing_problems(
-    survey: Survey, section: Section, rule: dict[str, Any] | None, what: str
-) -> list[str]:
-    if not rule:
-        return []
-    key = rule.get("question")
-    target = next((q for q in all_questions(survey) if q.key == key), None)
-    if target is None:
-        return [f"The routing of {what} refers to question '{key}', which does not exist"]
-    if target.section.position >= section.position:
-        return [f"The routing of {what} must depend on a question in an earlier section"]
-    for value in rule_values(rule):
-        if _option_value(target, value) is None:
-            return [f"The routing of {what} refers to an answer '{key}' does not offer"]
-    return []
+def _sentence(text: str) -> str:
+    # A routing problem may start mid-sentence, as a refused move quotes it after a colon.
+    return text[:1].upper() + text[1:]
+
+
+def _routing_problems(survey: Survey) -> dict[Section | Question, str]:
+    """Every routing rule that cannot work, keyed by the section or question it belongs to.
+
+    The one check of routing: publishing lists these, and a move that adds one is refused.
+    Read from the objects in the session, so a move can be checked before it is flushed.
+    """
+    asked = {q.key: (s, q) for s in survey.sections for q in s.questions}
+    found: dict[Section | Question, str] = {}
+    for section in survey.sections:
+        owners: list[tuple[Section | Question, str, str]] = [(section, "section", section.title)]
+        owners += [(q, "question", _shortened(q.text)) for q in section.questions]
+        for owner, kind, name in owners:
+            rule = owner.show_if
+            if not rule:
+                continue
+            key = rule.get("question")
+            if key not in asked:
+                found[owner] = (
+                    f"The routing of '{name}' refers to question '{key}', which does not exist"
+                )
+                continue
+            asked_in, target = asked[key]
+            if asked_in.position >= section.position:
+                # Named by the text the team wrote, never by key.
+                choice = rule_choice(survey, rule)
+                answers = " or ".join(f"'{t}'" for t in (choice[1] if choice else []))
+                target_name = _shortened(target.text or key)
+                found[owner] = (
+                    f"{kind} '{name}' is shown only when '{target_name}' is answered {answers}, "
+                    f"so '{target_name}' must be asked in an earlier section (answers are saved "
+                    "a section at a time)"
+                )
+            elif any(_option_value(target, value) is None for value in rule_values(rule)):
+                found[owner] = f"The routing of '{name}' refers to an answer '{key}' does not offer"
+    return found
 
 
 def rule_values(rule: dict[str, Any] | None) -> list[Any]:
@@ -465,14 +508,6 @@ def rule_choice(survey: Survey, rule: dict[str, Any] | None) -> tuple[str, list[
     return key, texts
 
 
-def rule_parts(survey: Survey, rule: dict[str, Any] | None) -> tuple[str, str] | None:
-    """The (question key, first option text) a rule shows for; see ``rule_choice`` for all."""
-    choice = rule_choice(survey, rule)
-    if choice is None or not choice[1]:
-        return None
-    return choice[0], choice[1][0]
-
-
 def describe_rule(survey: Survey, rule: dict[str, Any] | None) -> str:
     choice = rule_choice(survey, rule)
     if choice is None:
@@ -518,7 +553,7 @@ def move_section(survey_id: int, section_id: int, step: int) -> None:
     section = get_section(survey_id, section_id)
     survey = section.survey
     baseline = _start_change(survey)
-    broken_before = _routing_breaks(survey)
+    broken_before = _routing_problems(survey)
     ordered = list(survey.sections)
     i = ordered.index(section)
     j = i + step
@@ -526,59 +561,16 @@ def move_section(survey_id: int, section_id: int, step: int) -> None:
         return
     ordered[i], ordered[j] = ordered[j], ordered[i]
     _renumber(ordered)
-    _refuse_new_routing_breaks(survey, broken_before, None)
+    _refuse_new_routing_problems(survey, broken_before, None)
     _questions_changed(survey)
     _commit_keeping_it_publishable(survey, baseline)
 
 
-# A question named in a message longer than this is cut at a word, so the message stays readable.
-NAME_MAX = 60
-
-
-def _shortened(text: str, limit: int = NAME_MAX) -> str:
-    """``text`` as a message names it: whole if short, else cut at a word and marked with "…"."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    if " " in cut:
-        cut = cut.rsplit(" ", 1)[0]
-    return cut.rstrip(" ,;:.-") + "…"
-
-
-def _routing_breaks(survey: Survey) -> dict[tuple[str, int], str]:
-    """Rules that depend on a question not asked in an earlier section, each explained by
-    question text (as the team wrote it), never by key.
-
-    Read from the objects in the session, so a move can be checked before it is flushed.
-    """
-    asked_in = {q.key: s.position for s in survey.sections for q in s.questions}
-    texts = {q.key: q.text for q in all_questions(survey)}
-    found: dict[tuple[str, int], str] = {}
-    for section in survey.sections:
-        ruled = [(("section", section.id), section.show_if, f"section '{section.title}'")]
-        ruled += [
-            (("question", q.id), q.show_if, f"question '{_shortened(q.text)}'")
-            for q in section.questions
-        ]
-        for which, rule, what in ruled:
-            key = (rule or {}).get("question")
-            if key in asked_in and asked_in[key] >= section.position:
-                choice = rule_choice(survey, rule)
-                answers = " or ".join(f"'{t}'" for t in (choice[1] if choice else []))
-                name = _shortened(texts.get(key) or key)
-                found[which] = (
-                    f"{what} is shown only when '{name}' is answered {answers}, so '{name}' "
-                    "must be asked in an earlier section (answers are saved a section at a time)"
-                )
-    return found
-
-
-def _refuse_new_routing_breaks(
-    survey: Survey, before: dict[tuple[str, int], str], field_name: str | None
+def _refuse_new_routing_problems(
+    survey: Survey, before: dict[Section | Question, str], field_name: str | None
 ) -> None:
-    """Undo the change and say which rule it breaks, if it breaks one that held before."""
-    new = [why for what, why in _routing_breaks(survey).items() if what not in before]
+    """Undo the move and say which rule it breaks, if it breaks one that held before."""
+    new = [why for owner, why in _routing_problems(survey).items() if before.get(owner) != why]
     if new:
         db.session.rollback()
         raise Invalid("That move would break routing: " + "; ".join(new) + ".", field_name)
@@ -793,7 +785,7 @@ def move_question_to(survey_id: int, question_id: int, section_id: int, index: i
     survey = source.survey
     baseline = _start_change(survey)
     target = get_section(survey_id, section_id)
-    broken_before = _routing_breaks(survey)
+    broken_before = _routing_problems(survey)
     others = [q for q in target.questions if q is not question]
     index = max(0, min(index, len(others)))
     if source is target and list(target.questions).index(question) == index:
@@ -804,7 +796,7 @@ def move_question_to(survey_id: int, question_id: int, section_id: int, index: i
     others.insert(index, question)
     target.questions[:] = others
     _renumber(others)
-    _refuse_new_routing_breaks(survey, broken_before, "destination")
+    _refuse_new_routing_problems(survey, broken_before, "destination")
     _questions_changed(survey)
     _commit_keeping_it_publishable(survey, baseline)
     return question
