@@ -238,3 +238,20 @@ def test_a_count_by_place_alone_or_of_none_or_many_is_shown_exactly(app, client,
     rows = _sent_rows(client.get(url).get_data(as_text=True))
     assert ">11<" in rows and ">0<" in rows, "a large batch shows its numbers"
     assert "fewer than" not in rows
+
+
+def test_a_practice_whose_name_reads_like_a_criterion_is_still_counted_exactly(app, client, auth):
+    world = _world()
+    practice = GpPractice(code="Z81002", name="Riverside (for people aged 65 and over)")
+    db.session.add(practice)
+    db.session.commit()
+    _member("fay", world["bpl"], ppg=practice, panel_member=False)
+    db.session.commit()
+    survey = create_survey(audience="panel")
+    auth.login(Role.ENGAGEMENT)
+    url = f"/staff/invitations/{survey.id}"
+    data = {"audience": "ppg", "practice": practice.id, "action": "send"}
+    post_form(client, url, data)
+    rows = _sent_rows(client.get(url).get_data(as_text=True))
+    assert "aged 65 and over" in rows
+    assert ">1<" in rows and "fewer than" not in rows, "a place-only batch was treated as by age"

@@ -161,3 +161,17 @@ def test_a_segment_too_long_to_store_still_says_it_chose_by_ethnic_group(app, cl
     html = client.get("/staff/outbox").get_data(as_text=True)
     assert "sam@example.org" not in html, "a cut-off description hid the ethnic-group choice"
     assert chosen.person_id is not None
+
+
+def test_what_chose_a_recipient_is_read_from_the_invitation_not_its_description(app, client, auth):
+    with app.test_request_context():
+        chosen = _invited_by(invitations.Segment(ethnicities=["Mixed"]), "ola", "Mixed")
+    # The description is for people; rewording it (or a future shortening) must not un-hide.
+    invitation = db.session.scalars(
+        select(Invitation).where(Invitation.message_id == chosen.id)
+    ).one()
+    invitation.segment = "Citizens' Panel (1 criterion chosen)"
+    db.session.commit()
+    auth.login(Role.ENGAGEMENT)
+    html = client.get("/staff/outbox").get_data(as_text=True)
+    assert "ola@example.org" not in html, "the outbox decided from the description's words"

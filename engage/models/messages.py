@@ -42,6 +42,11 @@ class Invitation(Base):
     )
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     segment: Mapped[str] = mapped_column(String(200))  # how the person was chosen, for the record
+    # Which kinds of criterion chose them (never the values): what decides which counts are
+    # protected and whose recipients the outbox does not list. Never read back from ``segment``,
+    # whose text is for people and may be shortened.
+    chosen_by_demographics: Mapped[bool] = mapped_column(default=False)  # age, sex or ethnicity
+    chosen_by_ethnicity: Mapped[bool] = mapped_column(default=False)
     message_id: Mapped[int | None] = mapped_column(
         ForeignKey("outbound_message.id", ondelete="SET NULL")
     )

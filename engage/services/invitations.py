@@ -30,8 +30,8 @@ from engage.services import mailer, reports, suppression
 from engage.services import responses as runner
 from engage.services.errors import DomainError, NotFound
 
-# How ``Segment.describe`` names its equality-monitoring criteria; a description holding one of
-# these chose people by age, sex or ethnic group, so its counts are small-number suppressed.
+# How ``Segment.describe`` names its equality-monitoring criteria, for people to read. What a
+# segment chose by is stored in the invitation's own columns, never read back from this text.
 DEMOGRAPHIC_LABELS = ("aged", "sex", "ethnic group")
 
 
@@ -47,10 +47,9 @@ class Segment:
     def describe(self) -> str:
         """How people were chosen, in at most 200 characters (the stored column).
 
-        The demographic labels must survive: the sent table and the outbox read them back to
-        decide what to hide. So a description too long to store names how many answers were
-        chosen for each criterion, and shortens the practice and place names, instead of
-        being cut off where the labels may stand.
+        A description too long to store names how many answers were chosen for each criterion,
+        and shortens the practice and place names, so that the team can still read every
+        criterion instead of finding it cut off.
         """
         full = self._describe(names=None, list_values=True)
         return full if len(full) <= 200 else self._describe(names=40, list_values=False)[:200]
@@ -75,6 +74,11 @@ class Segment:
     def uses_demographics(self) -> bool:
         """Whether it chooses people by special-category or equality data (age, sex, ethnicity)."""
         return bool(self.age_bands or self.sexes or self.ethnicities)
+
+    @property
+    def uses_ethnicity(self) -> bool:
+        """Whether it chooses people by ethnic group, which is special-category data."""
+        return bool(self.ethnicities)
 
 
 @dataclass
@@ -182,7 +186,12 @@ def invite(survey_id: int, segment: Segment) -> InviteResult:
             continue
         token = secrets.token_urlsafe(32)
         invitation = Invitation(
-            survey_id=survey.id, person_id=person.id, token_hash=_hash(token), segment=description
+            survey_id=survey.id,
+            person_id=person.id,
+            token_hash=_hash(token),
+            segment=description,
+            chosen_by_demographics=segment.uses_demographics,
+            chosen_by_ethnicity=segment.uses_ethnicity,
         )
         db.session.add(invitation)
         db.session.commit()
@@ -334,20 +343,25 @@ def sent_batches(survey_id: int) -> list[SentBatch]:
     ethnicity are suppressed like a report table (invited is the total of opened and not).
     """
     rows = db.session.execute(
-        select(Invitation.segment, Invitation.created_at, Invitation.opened_at)
+        select(
+            Invitation.segment,
+            Invitation.chosen_by_demographics,
+            Invitation.created_at,
+            Invitation.opened_at,
+        )
         .where(Invitation.survey_id == survey_id)
         .order_by(Invitation.id.desc())
     )
-    grouped: dict[tuple[date, str], list[int]] = {}
-    for segment, created_at, opened_at in rows:
-        counts = grouped.setdefault((created_at.date(), segment), [0, 0])
+    grouped: dict[tuple[date, str, bool], list[int]] = {}
+    for segment, by_demographics, created_at, opened_at in rows:
+        counts = grouped.setdefault((created_at.date(), segment, by_demographics), [0, 0])
         counts[0] += 1
         counts[1] += opened_at is not None
     threshold = reports.threshold()
     batches = []
-    for (sent_on, segment), (invited, opened) in grouped.items():
+    for (sent_on, segment, by_demographics), (invited, opened) in grouped.items():
         shown: tuple[int | None, int | None] = (invited, opened)
-        if _describes_demographics(segment):
+        if by_demographics:
             table = suppression.suppress_table(
                 [("opened", opened), ("not opened", invited - opened)], invited, threshold
             )
@@ -355,11 +369,6 @@ def sent_batches(survey_id: int) -> list[SentBatch]:
         said = [suppression.describe(n, threshold) for n in shown]
         batches.append(SentBatch(sent_on, segment, said[0], said[1]))
     return batches
-
-
-def _describes_demographics(description: str) -> bool:
-    words = f" {description} "
-    return any(f" {label} " in words for label in DEMOGRAPHIC_LABELS)
 
 
 def summary(survey_id: int) -> dict[str, int]:

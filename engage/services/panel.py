@@ -427,8 +427,6 @@ def list_outbox(page: int = 1, size: int = 50) -> tuple[list[OutboundMessage], i
 
 
 MESSAGE_SHOWN = audit.MESSAGE_SHOWN
-# How an invitation's stored segment says it chose people by ethnic group (invitations.Segment).
-BY_ETHNIC_GROUP = " ethnic group "
 
 
 def chosen_by_ethnic_group(message_ids: list[int]) -> set[int]:
@@ -439,12 +437,12 @@ def chosen_by_ethnic_group(message_ids: list[int]) -> set[int]:
     """
     if not message_ids:
         return set()
-    rows = db.session.execute(
-        select(Invitation.message_id, Invitation.segment).where(
-            Invitation.message_id.in_(message_ids)
+    rows = db.session.scalars(
+        select(Invitation.message_id).where(
+            Invitation.message_id.in_(message_ids), Invitation.chosen_by_ethnicity.is_(True)
         )
-    ).tuples()
-    return {int(m) for m, segment in rows if m is not None and BY_ETHNIC_GROUP in f" {segment} "}
+    )
+    return {int(m) for m in rows if m is not None}
 
 
 def show_outbox_message(message_id: int) -> tuple[OutboundMessage, bool]:
