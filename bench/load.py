@@ -217,8 +217,13 @@ class Gunicorn:
         """Count CPU from now: leave out start-up and warm-up."""
         assert self.proc is not None
         self.cpu_mark = _tree_cpu(self.proc.pid)
+        self.pg_mark = _postgres_cpu(DB_NAME)
 
     def __exit__(self, *_exc: object) -> None:
+        # Read before gunicorn stops: its database connections end with it, and their CPU too.
+        ended = _postgres_cpu(DB_NAME)
+        began = getattr(self, "pg_mark", {})
+        self.postgres_cpu_seconds = sum(t - began.get(pid, 0.0) for pid, t in ended.items())
         if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()  # graceful: workers finish what they hold
             try:
@@ -247,6 +252,34 @@ def _tree_cpu(pid: int) -> float:
             continue
         todo += [int(k) for k in kids]
     return total
+
+
+POSTGRES_HELPERS = ("walwriter", "wal writer", "checkpointer", "background writer", "autovacuum")
+
+
+def _postgres_cpu(database: str) -> dict[int, float]:
+    """CPU seconds so far of each PostgreSQL process serving `database`, and of the server's
+    own writers (WAL, checkpoints, autovacuum), which the benchmark's commits keep busy.
+
+    Other databases' backends (a test run beside the benchmark) are left out. Read from the
+    process titles, so only where the server runs on this machine and /proc shows it.
+    """
+    tick = os.sysconf("SC_CLK_TCK")
+    found: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            if not title.startswith("postgres:"):
+                continue
+            if f" {database} " not in title and not any(h in title for h in POSTGRES_HELPERS):
+                continue
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        found[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+    return found
 
 
 def _children_cpu() -> float:
@@ -486,7 +519,9 @@ def latency_row(label: str, values: list[float], width: int = 20) -> str:
     )
 
 
-def report_run(title: str, run: Run, server_cpu_s: float, per_step: bool) -> None:
+def report_run(
+    title: str, run: Run, server_cpu_s: float, postgres_cpu_s: float, per_step: bool
+) -> None:
     requests = len(run.timings)
     print(f"\n{title}")
     print(f"  {run.seconds:.1f} s, {len(run.outcomes):,} visits, {requests:,} requests answered")
@@ -498,10 +533,13 @@ def report_run(title: str, run: Run, server_cpu_s: float, per_step: bool) -> Non
             print(latency_row(f"  {step}", [t for s, t in run.timings if s == step]))
     flows = [o.flow_s for o in run.outcomes if o.flow_s is not None]
     print(latency_row("whole visit", flows))
+    core_seconds = run.seconds * (os.cpu_count() or 1)
+    rest = core_seconds - server_cpu_s - run.client_cpu_s - postgres_cpu_s
     print(
-        f"  CPU: gunicorn {server_cpu_s:.1f} s, client {run.client_cpu_s:.1f} s "
-        f"(of {run.seconds * (os.cpu_count() or 1):.0f} core-seconds; PostgreSQL not counted);"
-        f" gunicorn {server_cpu_s * 1000 / max(requests, 1):.1f} ms of CPU per request"
+        f"  CPU: gunicorn {server_cpu_s:.1f} s, PostgreSQL {postgres_cpu_s:.1f} s, client"
+        f" {run.client_cpu_s:.1f} s, of {core_seconds:.0f} core-seconds ({rest:.1f} s idle or"
+        f" used by anything else on the machine); gunicorn"
+        f" {server_cpu_s * 1000 / max(requests, 1):.1f} ms of CPU per request"
     )
     errors = Counter(o.error for o in run.outcomes if o.error)
     if errors:
@@ -606,6 +644,38 @@ def count_rows(url: str, outcomes: list[Outcome]) -> int:
     return problems
 
 
+def count_bare_rows(url: str, outcomes: list[Outcome]) -> int:
+    """The bare flow's rows against its confirmations: each stored once, with its answers."""
+    engine = create_engine(_psycopg(url))
+    with engine.connect() as conn:
+        stored: dict[str, dict[str, Any]] = {}
+        for reference, key, value in conn.execute(
+            text(
+                "SELECT r.reference, a.key, a.value FROM bare_response r"
+                " LEFT JOIN bare_answer a ON a.response_id = r.id WHERE r.status = 'submitted'"
+            )
+        ):
+            answers = stored.setdefault(reference, {})
+            if key is not None:
+                answers[key] = value
+        comments = conn.scalar(text("SELECT count(*) FROM bare_comment"))
+    engine.dispose()
+    confirmed = [o for o in outcomes if o.submitted and o.reference]
+    lost = sum(o.reference not in stored for o in confirmed)
+    twice = sum(n > 1 for n in Counter(o.reference for o in confirmed).values())
+    wrong = sum(stored.get(o.reference) != o.answers for o in confirmed if o.reference in stored)
+    expected_comments = sum(
+        sum(k in {"journey", "one_change"} for k in answers) for answers in stored.values()
+    )
+    problems = lost + twice + wrong + abs((comments or 0) - expected_comments)
+    print(
+        f"  rows: {len(stored):,} submitted for {len(confirmed):,} confirmed; lost {lost}, "
+        f"duplicated {twice}, answers differ {wrong}, comments {comments:,} of "
+        f"{expected_comments:,} expected"
+    )
+    return problems
+
+
 # --- main ---------------------------------------------------------------------------------------
 
 
@@ -663,16 +733,48 @@ def main() -> int:
             server.mark()
             survey = drive(resident, server.port, args.clients, seconds, args.submissions)
         print(f"\nWarm-up: {len(warm.outcomes)} visits, untimed (their rows are counted below)")
-        report_run("Survey flow (Engage)", survey, server.cpu_seconds, per_step=True)
+        report_run(
+            "Survey flow (Engage)",
+            survey,
+            server.cpu_seconds,
+            server.postgres_cpu_seconds,
+            per_step=True,
+        )
         confirmed = [o for o in survey.outcomes if o.submitted]
         print(f"  submissions/s        {len(confirmed) / survey.seconds:8.1f}")
         per_submission = server.cpu_seconds * 1000 / max(len(confirmed), 1)
         print(
             f"  gunicorn CPU per submission {per_submission:.1f}"
-            " ms (every request of the visit, user+sys of master and workers)"
+            " ms (every request of the visit, user+sys of master and workers); PostgreSQL"
+            f" {server.postgres_cpu_seconds * 1000 / max(len(confirmed), 1):.1f} ms"
         )
         print(latency_row("submit request", [o.submit_s for o in confirmed if o.submit_s]))
         problems = count_rows(url, warm.outcomes + survey.outcomes)
+
+        from bench.bare_flow_app import create_schema
+
+        create_schema(_psycopg(url))
+        with Gunicorn("bench.bare_flow_app:app", env, work / "bare.log") as bare_server:
+            bare_warm = drive(resident, bare_server.port, args.clients, 120, limit=args.clients)
+            bare_server.mark()
+            bare = drive(resident, bare_server.port, args.clients, survey.seconds)
+        report_run(
+            "Bare flow: the same visits to a Flask app that only saves them"
+            " (bench/bare_flow_app.py)",
+            bare,
+            bare_server.cpu_seconds,
+            bare_server.postgres_cpu_seconds,
+            per_step=False,
+        )
+        bare_confirmed = [o for o in bare.outcomes if o.submitted]
+        print(f"  submissions/s        {len(bare_confirmed) / bare.seconds:8.1f}")
+        print(
+            f"  gunicorn CPU per submission"
+            f" {bare_server.cpu_seconds * 1000 / max(len(bare_confirmed), 1):.1f} ms; PostgreSQL"
+            f" {bare_server.postgres_cpu_seconds * 1000 / max(len(bare_confirmed), 1):.1f} ms"
+        )
+        print(latency_row("submit request", [o.submit_s for o in bare_confirmed if o.submit_s]))
+        problems += count_bare_rows(url, bare_warm.outcomes + bare.outcomes)
 
         with Gunicorn("bench.ceiling_app:app", env, work / "ceiling.log") as ceiling_server:
             drive(ceiling_visitor, ceiling_server.port, args.clients, 120, limit=args.clients)
@@ -682,6 +784,7 @@ def main() -> int:
             "Ceiling: minimal Flask app, same gunicorn set-up, same clients and time",
             ceiling,
             ceiling_server.cpu_seconds,
+            ceiling_server.postgres_cpu_seconds,
             per_step=False,
         )
         share = (len(survey.timings) / survey.seconds) / (len(ceiling.timings) / ceiling.seconds)
