@@ -3,7 +3,9 @@ and once residents have answered, a change that would break their answers is ref
 
 from __future__ import annotations
 
+import html
 import json
+import re
 
 import pytest
 from sqlalchemy import func, select
@@ -317,6 +319,33 @@ def test_a_question_can_be_shown_only_for_an_answer_to_an_earlier_section(client
     assert "Shown only when &#39;hospital&#39; is answered &#39;Furness General&#39;" in _page(
         client, f"{BASE}/{survey.id}"
     )
+
+
+def test_two_earlier_questions_with_the_same_wording_are_offered_apart(client, auth):
+    why = {"kind": "single_choice", "text": "Why?"}
+    survey = _draft(
+        sections=[
+            ("Travel", [{**why, "key": "why_travel", "options": ["Too far", "No bus"]}]),
+            ("Parking", [{**why, "key": "why_parking", "options": ["Too far", "Too dear"]}]),
+            ("Anything else", [{"key": "else", "kind": "free_text_long", "text": "Else?"}]),
+        ]
+    )
+    last = survey.sections[2]
+    last.show_if = {"question": "why_parking", "equals": "Too far"}
+    db.session.commit()
+    auth.login(Role.ENGAGEMENT)
+    page = client.get(f"{BASE}/{survey.id}/sections/{last.id}").get_data(as_text=True)
+    page = html.unescape(page)
+    groups = re.findall(r"<legend[^>]*>(Answer to [^<]*)</legend>(.*?)</fieldset>", page, re.S)
+    assert [legend for legend, _ in groups] == [
+        "Answer to 'Why?' in section 1, 'Travel'",
+        "Answer to 'Why?' in section 2, 'Parking'",
+    ], "each question is offered under its own wording and section, not merged by wording"
+    values = [re.findall(r'value="(\[.*?\])"( checked)?', body) for _, body in groups]
+    assert values == [
+        [('["why_travel", "Too far"]', ""), ('["why_travel", "No bus"]', "")],
+        [('["why_parking", "Too far"]', " checked"), ('["why_parking", "Too dear"]', "")],
+    ], "each group holds its own question's answers, and only the chosen one is ticked"
 
 
 def test_routing_on_a_rating_compares_the_position_the_runner_stores(app):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -121,16 +123,26 @@ ROUTING_HINT = (
 )
 
 
+@dataclass(frozen=True)
+class RoutingGroup:
+    """One earlier question's answers, as the routing field offers them."""
+
+    text: str  # the question's wording
+    where: str  # its section, when another offered question has the same wording; else ""
+    answers: list[tuple[str, str, bool]]  # (value, option, ticked)
+
+
 class RoutingField(SelectMultipleField):
     """Answers to one earlier question, ticked as checkboxes; nothing ticked means always shown.
 
     Each value carries its question and answer as JSON ``[key, option]``, so one field can offer
-    the answers of several earlier questions, each group under its question's wording.
+    the answers of several earlier questions, each group under its question's wording (and
+    where it is asked, when two share a wording).
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.choice_labels: list[tuple[str, tuple[str, str]]] = []
+        self.targets: list[Question] = []
 
     def process_formdata(self, valuelist: list[str]) -> None:
         # An empty value is "always show" (what the single-answer select used to send).
@@ -144,29 +156,41 @@ class RoutingField(SelectMultipleField):
                 "Tick answers to one question only: routing depends on one earlier question"
             )
 
-    def groups(self) -> list[tuple[str, list[tuple[str, str, bool]]]]:
-        """(question wording, [(value, option, ticked)]) per earlier question, as offered."""
+    def groups(self) -> list[RoutingGroup]:
+        """One group per earlier question, by key: two questions may share their wording."""
         chosen = set(self.data or [])
-        found: dict[str, list[tuple[str, str, bool]]] = {}
-        for value, label in self.choice_labels:
-            question, option = label
-            found.setdefault(question, []).append((value, option, value in chosen))
-        return list(found.items())
+        wheres = _wheres(self.targets)
+        return [
+            RoutingGroup(q.text, wheres[q.key], [(v, o, v in chosen) for v, o in _values(q)])
+            for q in self.targets
+        ]
 
 
-def routing_choices(targets: list[Question]) -> list[SelectChoice]:
-    """One choice per (earlier question, answer): the value carries both."""
-    choices = []
+def _values(q: Question) -> list[tuple[str, str]]:
+    """(value, option) for each answer to ``q``: the value carries both question and answer."""
+    return [(json.dumps([q.key, option]), option) for option in q.options]
+
+
+def _wheres(targets: list[Question]) -> dict[str, str]:
+    """Question key -> where it is asked, for questions whose wording another one shares."""
+    by_text = Counter(q.text for q in targets)
+    by_section = Counter((q.text, q.section.id) for q in targets)
+    found = {}
     for q in targets:
-        for option in q.options:
-            choices.append(SelectChoice(json.dumps([q.key, option]), f"{q.text} - {option}"))
-    return choices
+        where = ""
+        if by_text[q.text] > 1:
+            where = f"section {q.section.position + 1}, '{q.section.title}'"
+            if by_section[(q.text, q.section.id)] > 1:
+                where += f", question {q.position + 1}"
+        found[q.key] = where
+    return found
 
 
 def set_routing_choices(field: RoutingField, targets: list[Question]) -> None:
-    field.choices = routing_choices(targets)
-    field.choice_labels = [
-        (json.dumps([q.key, option]), (q.text, option)) for q in targets for option in q.options
+    """Offer one choice per (earlier question, answer): the value carries both."""
+    field.targets = targets
+    field.choices = [
+        SelectChoice(value, f"{q.text} - {option}") for q in targets for value, option in _values(q)
     ]
 
 
