@@ -9,7 +9,6 @@ from flask_login import current_user
 from werkzeug.wrappers import Response as WResponse
 from wtforms.fields.choices import SelectChoice
 
-from engage import i18n
 from engage.auth import roles_required
 from engage.builder.forms import (
     ConfirmForm,
@@ -503,31 +502,8 @@ def _preview_language(survey: Survey) -> str:
     return held if held == "en" or held in _translatable() else "en"
 
 
-class PreviewShown(translations.Shown):
-    """A draft translation inside the builder's English page.
-
-    Each translated string is marked with its ``lang`` and ``dir``, because the page around it
-    is English (staff pages always are), so screen readers voice it in the right language. The
-    "rest of this page is in English" notice is kept for languages the residents' interface
-    lacks (Punjabi), where residents see it too; a Polish or Urdu resident gets a Polish or Urdu
-    interface, so the notice would misdescribe their page.
-    """
-
-    @property
-    def beside_english_interface(self) -> bool:
-        return super().beside_english_interface and self.language not in i18n.LANGUAGES
-
-
 def _preview_shown(survey: Survey) -> translations.Shown:
-    """As a resident reading the preview language would see it, drafts included: a preview is
-    where the team checks a translation before publishing it."""
-    language = _preview_language(survey)
-    if language == "en":
-        return translations.shown(survey, "en")
-    draft = translations.get_translation(survey.id, language)
-    return PreviewShown(
-        survey, language, draft.strings if draft else None, page_language=i18n.current_language()
-    )
+    return translations.preview(survey, _preview_language(survey))
 
 
 @bp.route("/<int:survey_id>/preview/<int:number>", methods=["GET", "POST"])

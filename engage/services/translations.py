@@ -178,10 +178,11 @@ def save_translation(
 class Shown:
     """A survey's strings in one language, falling back to English with the fallback marked.
 
-    ``page_language`` is the language of the page around the survey (the interface). It differs
-    from ``language`` when the survey is translated into a language the interface is not (a
-    Punjabi survey on an English page): then each translated string is marked with its own
-    ``lang`` and ``dir``, and English fallbacks need no mark.
+    ``page_language`` is the language of the page around the survey. It differs from
+    ``language`` when the survey is translated into a language the residents' interface is not
+    (a Punjabi survey on an English page), and in the builder's preview, whose staff page is
+    always English: then each translated string is marked with its own ``lang`` and ``dir``, and
+    English fallbacks need no mark.
     """
 
     def __init__(
@@ -205,8 +206,14 @@ class Shown:
 
     @property
     def beside_english_interface(self) -> bool:
-        """The survey is in its own language while the page around it is not (no catalogue)."""
-        return self.translated and self.language != self.page_language
+        """The survey is in a language the residents' interface has no catalogue for, so the
+        rest of their page is English and says so.
+
+        Asked of the residents' interface, not of ``page_language``: the preview of a Polish
+        survey sits on an English staff page, yet Polish residents get a Polish interface, so
+        the notice would misdescribe their page.
+        """
+        return self.translated and self.language not in i18n.supported()
 
     def get(self, key: str, english: str) -> str | Markup:
         """The translated string (marked when the page is in another language), or the English
@@ -250,15 +257,14 @@ class Shown:
         return self.get(f"question.{q.id}.option.{value}", value)
 
 
-def shown(survey: Survey, language: str, page_language: str | None = None) -> Shown:
-    """The survey as a resident reading ``language`` sees it (English when not published)."""
+def preview(survey: Survey, language: str) -> Shown:
+    """The survey as a resident reading ``language`` would see it, its draft translation included:
+    a preview is where the team checks a translation before publishing it."""
     if language == "en":
-        return Shown(survey, "en", None, page_language)
-    translation = get_translation(survey.id, language)
-    published = translation is not None and translation.published
-    # Not translated at all: every string falls back to English, marked as English.
+        return Shown(survey, "en", None)
+    draft = get_translation(survey.id, language)
     return Shown(
-        survey, language, translation.strings if published and translation else None, page_language
+        survey, language, draft.strings if draft else None, page_language=i18n.current_language()
     )
 
 
