@@ -1,5 +1,6 @@
 """The outbox lists what Engage sent without the messages themselves; the team opens one on
-purpose, and each reading is logged: who, which message, to whom (by id), never the text."""
+purpose, and each reading is logged: who, which message, to whom (by id), never the text.
+A personal link in a message is always shown masked (tests/test_personal_links.py)."""
 
 from __future__ import annotations
 
@@ -55,7 +56,8 @@ def test_opening_a_message_shows_it_and_logs_who_read_which_without_the_text(cli
     page = client.get(f"/staff/outbox/{message.id}")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert "QZ-SECRET-77" in html and "Dear Gwen" in html, "the team cannot read the message"
+    assert "Dear Gwen" in html, "the team cannot read the message"
+    assert "QZ-SECRET-77" not in html and "/panel/profile/••••" in html, "the link is usable"
     assert "recorded in the audit log" in html, "the page does not say the reading is logged"
 
     (event,) = _shown_events()

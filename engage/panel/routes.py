@@ -312,8 +312,8 @@ def outbox() -> str:
 @roles_required(Role.ENGAGEMENT)
 def outbox_message(message_id: int) -> str:
     """One message in full: opened on purpose from the outbox, and each reading is logged."""
-    message, by_ethnicity = panel.show_outbox_message(message_id)
-    return render_template("panel/outbox_message.html", message=message, by_ethnicity=by_ethnicity)
+    shown = panel.show_outbox_message(message_id)
+    return render_template("panel/outbox_message.html", shown=shown, message=shown.message)
 
 
 @bp.route("/staff/invitations")

@@ -445,10 +445,23 @@ def chosen_by_ethnic_group(message_ids: list[int]) -> set[int]:
     return {int(m) for m in rows if m is not None}
 
 
-def show_outbox_message(message_id: int) -> tuple[OutboundMessage, bool]:
+@dataclass(frozen=True)
+class ShownMessage:
+    """One outbox message as the team may read it."""
+
+    message: OutboundMessage
+    body: str  # personal links' tokens masked
+    links_hidden: bool  # the body held a personal link, now shown masked
+    by_ethnicity: bool  # an invitation to people chosen by ethnic group
+
+
+def show_outbox_message(message_id: int) -> ShownMessage:
     """One message with its body, logging (and committing) that the signed-in staff member read
-    it: a body holds a person's name and their personal link. Never the address or the text.
-    Also says whether it was an invitation to people chosen by ethnic group."""
+    it: a body holds a person's name. Never the address or the text in the log.
+
+    A personal link's token is masked: the link works without signing in, so whoever holds it
+    can answer as the resident or change and delete their details. Only the resident uses it.
+    """
     message = db.session.get(OutboundMessage, message_id)
     if message is None:
         raise NotFound("There is no such message")
@@ -470,4 +483,6 @@ def show_outbox_message(message_id: int) -> tuple[OutboundMessage, bool]:
     )
     event.after = {"kind": message.kind, "person_id": message.person_id}
     db.session.commit()
-    return message, by_ethnicity
+    body = mailer.mask_personal_links(message.body)
+    links_hidden = mailer.MASKED_TOKEN in body
+    return ShownMessage(message, body, links_hidden, by_ethnicity)

@@ -3,11 +3,54 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from pathlib import Path
 
-from tests.browser.conftest import assert_accessible, press, sign_in
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.browser.conftest import (
+    BROWSER_PASSWORD,
+    assert_accessible,
+    press,
+    serving,
+    sign_in,
+)
 
 
-def test_resident_joins_manages_and_deletes_their_details(browser, live_server):
+@pytest.fixture(scope="module")
+def panel_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """The app served on a database file this module can read, with an engagement officer."""
+
+    def prepare() -> None:
+        from engage.models import Role
+        from engage.services import users
+
+        users.create_user(
+            "engagement@example.org", "Browser engagement", Role.ENGAGEMENT, BROWSER_PASSWORD
+        )
+
+    base = tmp_path_factory.mktemp("panel")
+    with serving(base, prepare=prepare) as (url, _):
+        yield url, base / "engage.sqlite3"
+
+
+def _last_message_body(database: Path) -> str:
+    """The newest message as stored: the resident's own copy, as the email server sends it."""
+    engine = create_engine(f"sqlite:///{database}")
+    try:
+        with engine.connect() as conn:
+            body = conn.execute(
+                text("SELECT body FROM outbound_message ORDER BY id DESC LIMIT 1")
+            ).scalar()
+    finally:
+        engine.dispose()
+    assert body, "no message was sent"
+    return str(body)
+
+
+def test_resident_joins_manages_and_deletes_their_details(browser, panel_server):
+    live_server, database = panel_server
     context = browser.new_context()
     page = context.new_page()
     page.goto(f"{live_server}/panel/join")
@@ -35,7 +78,10 @@ def test_resident_joins_manages_and_deletes_their_details(browser, live_server):
     staff.get_by_role("link", name=re.compile("^Show message")).first.click()
     staff.wait_for_load_state()
     assert_accessible(staff, "panel-outbox-message")
-    link = re.search(r"(/panel/profile/[A-Za-z0-9_\-]+)", staff.content()).group(1)
+    shown = staff.content()
+    assert "/panel/profile/••••" in shown and "only the resident can use it" in shown
+    # The resident's own copy: what the email server would have delivered.
+    link = re.search(r"(/panel/profile/[A-Za-z0-9_\-]+)", _last_message_body(database)).group(1)
     staff.goto(f"{live_server}/staff/panel")
     assert_accessible(staff, "panel-members")
     staff.get_by_role("link", name="Bronwen Ellis").click()
