@@ -183,7 +183,7 @@ def switcher() -> list[dict[str, Any]]:
     """Links to this page in each other language; none on staff pages.
 
     The interface languages, then on a survey's own pages each language that survey has a
-    published translation in (marked ``survey_only`` where the interface stays English).
+    published translation in.
     """
     if not is_resident_page() or request.endpoint is None:
         return []
@@ -216,7 +216,6 @@ def _switcher_links(here: str, endpoint: str) -> list[dict[str, Any]]:
                 "name": name,
                 "english_name": english_name,
                 "direction": direction(code),
-                "survey_only": code not in supported(),
                 "href": url_for(endpoint, **args),
             }
         )

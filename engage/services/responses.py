@@ -226,14 +226,6 @@ class Answers:
     rows: dict[int, Answer]
 
 
-def load_answers(response: Response) -> Answers:
-    rows = db.session.execute(_ANSWER_ROWS, {"response_id": response.id}).all()
-    return Answers(
-        values={key: answer.value for answer, key in rows},
-        rows={answer.question_id: answer for answer, _key in rows},
-    )
-
-
 def _shown(rule: dict[str, Any] | None, answers: dict[str, Any]) -> bool:
     """Simple routing: show when ``{"question": key, "equals": value}`` (or ``"in": [...]``)."""
     if not rule:
