@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Flask, templating
 from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engage.config import PROJECT_ROOT, EnvSettings
 
@@ -32,6 +33,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if hops := int(app.config.get("ENGAGE_PROXY_HOPS") or 0):
+        # The client's address and scheme as the proxies saw them: rate limits are per
+        # address, and url_for(_external=True) must say https.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
     _configure_jinja(app)
 

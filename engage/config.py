@@ -111,6 +111,11 @@ class EnvSettings:
             "ENGAGE_RATELIMIT_API": os.environ.get("ENGAGE_RATELIMIT_API")
             or "120 per minute;5000 per day",
             "RATELIMIT_HEADERS_ENABLED": True,
+            # Reverse proxies in front of gunicorn whose X-Forwarded-For/-Proto to believe. 0
+            # believes none, so a client cannot pick its own address to dodge the limits;
+            # behind one proxy that is set to 1, or every resident shares the proxy's address
+            # and its limits (a survey would stop starting after 60 residents an hour).
+            "ENGAGE_PROXY_HOPS": _proxy_hops(),
             # Off only for load tests on loopback, where every client shares one address.
             "RATELIMIT_ENABLED": os.environ.get("ENGAGE_RATELIMIT_ENABLED", "1") != "0",
             # Imports are the largest uploads; the request may be a little larger than the file.
@@ -130,6 +135,19 @@ class EnvSettings:
             # A run whose worker has not been heard from for this long is taken to have died.
             "ENGAGE_RUN_STALE_SECONDS": int(os.environ.get("ENGAGE_RUN_STALE_SECONDS") or 600),
         }
+
+
+def _proxy_hops() -> int:
+    raw = os.environ.get("ENGAGE_PROXY_HOPS") or "0"
+    try:
+        hops = int(raw)
+    except ValueError:
+        raise ConfigError(
+            f"ENGAGE_PROXY_HOPS is {raw!r}; use 0, 1 or the number of proxies."
+        ) from None
+    if not 0 <= hops <= 5:
+        raise ConfigError(f"ENGAGE_PROXY_HOPS is {hops}; use 0 to 5.")
+    return hops
 
 
 def _import_max() -> int:
