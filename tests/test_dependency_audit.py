@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import re
 import subprocess
 import sys
@@ -28,6 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import pytest
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 REQUIRE_AUDIT = os.environ.get("ENGAGE_REQUIRE_AUDIT") == "1"
 # Known vulnerabilities we have looked at and accepted, each with why. Empty: accept none.
@@ -69,6 +71,7 @@ def audit_by_newest_release(
     verdict: AuditVerdict,
     installed: dict[str, str],
     fetch: Callable[[str], dict] = _newest_release,
+    python: str = platform.python_version(),
 ) -> AuditVerdict:
     """Audit what pip-audit could not, where the installed version is PyPI's newest release."""
     names = [entry.split(":", 1)[0] for entry in verdict.unaudited]
@@ -91,7 +94,8 @@ def audit_by_newest_release(
         newest = reply.get("info", {}).get("version")
         if version is None or newest != version:
             out.unaudited.append(
-                f"{name}: installed {version}, PyPI's newest is {newest}, and no per-version data"
+                f"{name}: installed {version}, PyPI's newest is {newest}"
+                f"{_why_not_newest(reply, python)}, and no per-version data"
             )
             continue
         out.audited.append(name)
@@ -102,6 +106,17 @@ def audit_by_newest_release(
             fixed = ", ".join(vuln.get("fixed_in", [])) or "no fixed version yet"
             out.vulnerable.append(f"{name} {version}: {ids[0]} (fixed in {fixed})")
     return out
+
+
+def _why_not_newest(reply: dict, python: str) -> str:
+    """Where the newest release cannot be installed on this Python, say so: no pin could help."""
+    needs = reply.get("info", {}).get("requires_python")
+    try:
+        if needs and python not in SpecifierSet(needs):
+            return f", which needs Python {needs} (this is {python})"
+    except InvalidSpecifier:
+        pass
+    return ""
 
 
 def _canonical(name: str) -> str:
@@ -185,7 +200,7 @@ def test_a_package_at_pypis_newest_release_is_audited_by_its_project_data():
     unreached = AuditVerdict(unaudited=["flask: not found", "numpy: not found", "six: x"])
     replies = {
         "flask": {"info": {"version": "3.1.3"}, "vulnerabilities": []},
-        "numpy": {"info": {"version": "2.5.5"}, "vulnerabilities": []},
+        "numpy": {"info": {"version": "2.5.5", "requires_python": ">=3.12"}, "vulnerabilities": []},
         "six": {
             "info": {"version": "1.16.0"},
             "vulnerabilities": [
@@ -195,11 +210,14 @@ def test_a_package_at_pypis_newest_release_is_audited_by_its_project_data():
         },
     }
     installed = {"flask": "3.1.3", "numpy": "2.4.6", "six": "1.16.0"}
-    verdict = audit_by_newest_release(unreached, installed, fetch=replies.__getitem__)
+    verdict = audit_by_newest_release(
+        unreached, installed, fetch=replies.__getitem__, python="3.11.7"
+    )
     assert sorted(verdict.audited) == ["flask", "six"]
     assert verdict.vulnerable == ["six 1.16.0: GHSA-xxxx (fixed in 1.17.0)"]
     assert verdict.unaudited == [
-        "numpy: installed 2.4.6, PyPI's newest is 2.5.5, and no per-version data"
+        "numpy: installed 2.4.6, PyPI's newest is 2.5.5, which needs Python >=3.12 (this is"
+        " 3.11.7), and no per-version data"
     ], "an older release is not vouched for by the newest release's data"
 
 
