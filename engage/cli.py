@@ -164,7 +164,8 @@ def load_population(file: str | None, legacy_path: str | None) -> None:
 def load_postcodes(file: str, icb: str | None, all_areas: bool, imd_lsoas: int) -> None:
     """Import the ONS postcode directory (NSPL or ONSPD CSV) for postcode -> place and decile.
 
-    Safe to run again: a postcode already loaded is replaced by the file's row.
+    Safe to run again: the file replaces the whole lookup in one transaction, so a load that
+    fails, or stores nothing, leaves the lookup as it was.
     """
     from pathlib import Path
 
@@ -188,7 +189,8 @@ def load_postcodes(file: str, icb: str | None, all_areas: bool, imd_lsoas: int) 
     click.echo(result.summary())
     if result.read and not result.stored:
         raise click.ClickException(
-            "No postcode was stored: check the file is the NSPL or ONSPD for the ICB's areas"
+            "No postcode was stored, so the lookup is as it was: check the file is the NSPL or "
+            "ONSPD for the ICB's areas"
         )
 
 

@@ -23,6 +23,8 @@ NSPL_COLUMNS = [
     "ctry", "rgn", "lsoa21", "msoa21", "imd", "icb",
 ]  # fmt: skip
 LSC, NENC = "E54000048", "E54000050"  # ICB codes as they would appear in the file
+NYORKS = "E54000064"  # Humber and North Yorkshire ICB
+LANCASTER, SOUTH_LAKELAND, CRAVEN = "E07000121", "E07000031", "E07000163"
 
 
 def _row(pcds: str, laua: str, imd: str = "", lsoa: str = "E01000001", icb: str = LSC) -> dict:
@@ -61,6 +63,8 @@ def _places() -> dict[str, Place]:
         "BPL": Place(code="BPL", name="Blackpool", kind="place", parent=lsc),
         "BWD": Place(code="BWD", name="Blackburn with Darwen", kind="place", parent=lsc),
         "SCU": Place(code="SCU", name="South Cumbria", kind="place", parent=lsc),
+        "NLA": Place(code="NLA", name="North Lancashire", kind="place", parent=lsc),
+        "WES": Place(code="WES", name="South Lakeland", kind="place", parent=lsc),
     }
     db.session.add_all([lsc, *found.values()])
     db.session.commit()
@@ -137,6 +141,43 @@ def test_icb_keeps_only_that_icbs_postcodes(app, tmp_path):
     assert db.session.get(PostcodeLookup, "CA117AA") is None
 
 
+def test_a_reload_replaces_the_whole_lookup(app, runner, tmp_path):
+    everywhere = runner.invoke(args=["load-postcodes", str(_nspl(tmp_path, ROWS)), "--all-areas"])
+    assert everywhere.exit_code == 0 and db.session.get(PostcodeLookup, "M11AA") is not None
+    again = runner.invoke(args=["load-postcodes", str(_nspl(tmp_path, ROWS)), "--icb", LSC])
+    assert again.exit_code == 0, again.output
+    db.session.expire_all()
+    stored = set(db.session.scalars(select(PostcodeLookup.postcode)))
+    assert stored == {"FY11AA", "FY11AB", "BB11AA"}, "no row of the earlier load is left"
+
+
+def test_a_load_that_fails_part_way_leaves_the_lookup_as_it_was(app, runner, tmp_path, monkeypatch):
+    runner.invoke(args=["load-postcodes", str(_nspl(tmp_path, ROWS[:3]))])
+    monkeypatch.setattr(postcodes, "BATCH", 100)
+    # Enough good rows that batches are written before the file is read as far as the bad bytes.
+    good = [
+        f"FY1 {n % 10}{chr(65 + n // 260)}{chr(65 + n // 10 % 26)},E06000009,9000"
+        for n in range(2000)
+    ]
+    path = tmp_path / "broken.csv"
+    path.write_bytes(("pcds,laua,imd\n" + "\n".join(good) + "\n").encode() + b"\xff\xfe\n")
+    result = runner.invoke(args=["load-postcodes", str(path)])
+    assert result.exit_code != 0 and "is not UTF-8 text" in result.output
+    db.session.expire_all()
+    assert db.session.get(PostcodeLookup, "FY11AA").imd_decile == 1, "the old row is kept"
+    assert db.session.scalar(select(func.count()).select_from(PostcodeLookup)) == 3, (
+        "nothing of the failed load is kept"
+    )
+
+
+def test_a_file_with_none_of_the_icbs_postcodes_leaves_the_lookup_as_it_was(app, runner, tmp_path):
+    runner.invoke(args=["load-postcodes", str(_nspl(tmp_path, ROWS[:3]))])
+    elsewhere = _nspl(tmp_path, [ROWS[3]], "manchester.csv")
+    result = runner.invoke(args=["load-postcodes", str(elsewhere)])
+    assert result.exit_code != 0 and "the lookup is as it was" in result.output
+    assert db.session.scalar(select(func.count()).select_from(PostcodeLookup)) == 3
+
+
 @pytest.mark.parametrize(
     ("columns", "args", "message"),
     [
@@ -204,6 +245,30 @@ def test_a_postcode_the_lookup_lacks_falls_back_to_its_district(app, tmp_path):
     assert response.postcode_district == "FY1"
     assert response.place_id == places["BPL"].id, "every loaded FY1 postcode is in Blackpool"
     assert response.deprivation_decile is None, "a decile needs the full postcode"
+
+
+CROSSING = [
+    _row("LA1 1AA", LANCASTER),  # Lancaster: all of LA1 is in North Lancashire
+    _row("LA2 0AA", LANCASTER),  # Caton: LA2 is mostly Lancaster's...
+    _row("LA2 7AA", CRAVEN, icb=NYORKS),  # ...but Bentham is in North Yorkshire
+    _row("LA6 2AA", SOUTH_LAKELAND),  # Kirkby Lonsdale: LA6 is South Lakeland's...
+    _row("LA6 3AA", CRAVEN, icb=NYORKS),  # ...and Ingleton's, in North Yorkshire
+]
+
+
+@pytest.mark.parametrize("only_the_icb", [False, True], ids=["by-area", "by-icb"])
+def test_a_district_that_crosses_the_icbs_edge_gives_no_place(app, runner, tmp_path, only_the_icb):
+    places = _places()
+    args = ["load-postcodes", str(_nspl(tmp_path, CROSSING)), *(["--icb", LSC] * only_the_icb)]
+    loaded = runner.invoke(args=args)
+    assert "2 postcode districts cross the edge of the ICB's areas (LA2, LA6)" in loaded.output
+    assert postcodes.lookup("LA2").place_id is None, "Bentham is not in North Lancashire"
+    assert postcodes.lookup("LA6 3ZZ").place_id is None, "a postcode not loaded, in LA6"
+    assert postcodes.lookup("LA6 2AA").place_id == places["WES"].id, "a loaded one has its place"
+    assert postcodes.lookup("LA1").place_id == places["NLA"].id, "LA1 is all in one place"
+    survey = create_survey(sections=SURVEY)
+    response = _submit(survey, {"postcode": "LA2 7AA", "views": "The bus to Lancaster"})
+    assert (response.postcode_district, response.place_id) == ("LA2", None)
 
 
 def test_without_any_lookup_only_the_district_is_kept(app):

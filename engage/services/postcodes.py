@@ -13,7 +13,8 @@ read are
 
 Nothing is downloaded: pgeocode and the like fetch data at run time, which a server without
 internet cannot do. The file is read as a stream, a batch at a time, so the 2.7 million rows of
-the whole country need little memory; loading the same file again changes nothing.
+the whole country need little memory. A load replaces the whole lookup in one transaction, so
+loading the same file again changes nothing.
 
 A local authority becomes one of the ICB's places through ``engage/data/population_areas.csv``.
 """
@@ -58,12 +59,21 @@ class LoadResult:
     outside: int = 0  # rows left out because they are not in the ICB's areas (or --icb)
     problems: list[str] = field(default_factory=list)  # first few bad rows, by row number
     bad_rows: int = 0
+    # Districts with postcodes both inside and outside the ICB's areas (LA2, LA6): see lookup.
+    crossing: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         lines = [
             f"Postcodes: {self.read:,} rows read, {self.stored:,} stored, "
             f"{self.outside:,} outside the ICB's areas left out, {self.bad_rows:,} rows skipped."
         ]
+        if self.crossing:
+            shown = ", ".join(self.crossing[:MAX_PROBLEMS_SHOWN])
+            more = ", ..." if len(self.crossing) > MAX_PROBLEMS_SHOWN else ""
+            lines.append(
+                f"{len(self.crossing):,} postcode districts cross the edge of the ICB's areas "
+                f"({shown}{more}): a district given alone there gets no place."
+            )
         if self.problems:
             lines.append("Skipped rows:")
             lines.extend(f"  {p}" for p in self.problems)
@@ -144,12 +154,15 @@ def load_lookup(
     imd_lsoas: int = IMD_2019_LSOAS,
     progress: Callable[[int], None] | None = None,
 ) -> LoadResult:
-    """Create or replace lookup rows from an NSPL/ONSPD file; return what happened.
+    """Replace the lookup with the rows of an NSPL/ONSPD file; return what happened.
 
     By default only postcodes in a local authority of ``population_areas.csv`` are kept;
     ``all_areas`` keeps every postcode, ``icb`` keeps only that ICB's (needs an ``icb`` column).
     A row that cannot be read is skipped and named; a file without a postcode column, or with
     none of the columns that say where a postcode is, is refused before anything is stored.
+
+    The whole table is replaced in one transaction: rows of an earlier load (say, one without
+    ``--icb``) do not linger, and a load that fails, or stores nothing, leaves the old table.
     """
     areas = area_places()
     result = LoadResult()
@@ -190,59 +203,95 @@ def load_lookup(
             if len(result.problems) < MAX_PROBLEMS_SHOWN:
                 result.problems.append(f"row {line}: {message}")
 
+        kept_districts: set[str] = set()
+        outside_in: dict[str, str] = {}  # district -> one of its postcodes left out
         line = 1  # the header
-        for batch in _batches(iter(reader), BATCH):
-            keep: dict[str, dict[str, object]] = {}
-            for row in batch:
-                line += 1
-                result.read += 1
-                raw = (row.get(postcode_col) or "").strip()
-                postcode = normalise(raw)
-                if postcode is None:
-                    problem(line, f"'{raw}' is not a full postcode")
-                    continue
-                lad = (row.get(lad_col) or "").strip() if lad_col else ""
-                if icb and (row.get(icb_col or "") or "").strip() != icb:
-                    result.outside += 1
-                    continue
-                if not all_areas and lad not in areas:
-                    result.outside += 1
-                    continue
-                decile = None
-                rank_text = (row.get(imd_col) or "").strip() if imd_col else ""
-                # The IMD is England's; NSPL gives other nations' own ranks, not comparable.
-                if rank_text and (lad.startswith("E") or not lad):
-                    try:
-                        decile = imd_decile(int(rank_text), imd_lsoas)
-                    except ValueError as err:
-                        problem(line, f"imd '{rank_text}' is not a rank: {err}")
+        try:
+            db.session.execute(delete(PostcodeLookup))
+            for batch in _batches(iter(reader), BATCH):
+                keep: dict[str, dict[str, object]] = {}
+                for row in batch:
+                    line += 1
+                    result.read += 1
+                    raw = (row.get(postcode_col) or "").strip()
+                    postcode = normalise(raw)
+                    if postcode is None:
+                        problem(line, f"'{raw}' is not a full postcode")
                         continue
-                keep[postcode] = {
-                    "postcode": postcode,
-                    "district": district_of(postcode),
-                    "lad_code": lad or None,
-                    "lsoa_code": ((row.get(lsoa_col) or "").strip() or None) if lsoa_col else None,
-                    "imd_decile": decile,
-                }
-            if keep:
-                # Replace rather than merge: the file is the truth for the postcodes it lists.
-                db.session.execute(
-                    delete(PostcodeLookup).where(PostcodeLookup.postcode.in_(list(keep)))
-                )
-                db.session.execute(insert(PostcodeLookup), list(keep.values()))
-                db.session.commit()
-                result.stored += len(keep)
-            if progress is not None:
-                progress(result.read)
+                    district = district_of(postcode) or ""
+                    lad = (row.get(lad_col) or "").strip() if lad_col else ""
+                    if (icb and (row.get(icb_col or "") or "").strip() != icb) or (
+                        not all_areas and lad not in areas
+                    ):
+                        result.outside += 1
+                        outside_in.setdefault(district, postcode)
+                        continue
+                    decile = None
+                    rank_text = (row.get(imd_col) or "").strip() if imd_col else ""
+                    # The IMD is England's; NSPL gives other nations' own ranks, not comparable.
+                    if rank_text and (lad.startswith("E") or not lad):
+                        try:
+                            decile = imd_decile(int(rank_text), imd_lsoas)
+                        except ValueError as err:
+                            problem(line, f"imd '{rank_text}' is not a rank: {err}")
+                            continue
+                    kept_districts.add(district)
+                    keep[postcode] = {
+                        "postcode": postcode,
+                        "district": district,
+                        "lad_code": lad or None,
+                        "lsoa_code": ((row.get(lsoa_col) or "").strip() or None)
+                        if lsoa_col
+                        else None,
+                        "imd_decile": decile,
+                    }
+                if keep:
+                    # A postcode listed twice: the later row is the one kept.
+                    db.session.execute(
+                        delete(PostcodeLookup).where(PostcodeLookup.postcode.in_(list(keep)))
+                    )
+                    db.session.execute(insert(PostcodeLookup), list(keep.values()))
+                    result.stored += len(keep)
+                if progress is not None:
+                    progress(result.read)
+            result.crossing = sorted(kept_districts & set(outside_in))
+            _mark_crossing(result.crossing, outside_in)
+        except BaseException:
+            db.session.rollback()
+            raise
+    if result.stored:
+        db.session.commit()
+    else:
+        db.session.rollback()  # nothing of the ICB's in the file: keep the lookup there was
     return result
+
+
+def _mark_crossing(districts: list[str], outside_in: dict[str, str]) -> None:
+    """Keep one postcode outside the ICB's areas from each district that crosses their edge.
+
+    Stored with no local authority, so it gives no place: the district then has postcodes in
+    more than one place, and ``lookup`` gives a resident who named only the district none,
+    rather than the place of its postcodes inside.
+    """
+    marks = {outside_in[d]: d for d in districts}
+    taken = set(
+        db.session.scalars(
+            select(PostcodeLookup.postcode).where(PostcodeLookup.postcode.in_(list(marks)))
+        )
+    )
+    rows = [{"postcode": p, "district": d} for p, d in marks.items() if p not in taken]
+    if rows:
+        db.session.execute(insert(PostcodeLookup), rows)
 
 
 def lookup(postcode: str | None) -> Found:
     """The place and deprivation decile of a postcode, as far as the loaded lookup knows.
 
     A full postcode in the lookup gives its place and decile. Otherwise its district (the
-    part before the space) gives a place when every loaded postcode of that district lies in
-    the same place; a decile needs the full postcode.
+    part before the space) gives a place when every postcode of that district lies in the same
+    place; a district that crosses the edge of the ICB's areas (LA2 and LA6 reach into North
+    Yorkshire) gives none, rather than the place of its postcodes inside. A decile needs the
+    full postcode.
     """
     district = district_of(postcode)
     if district is None:
