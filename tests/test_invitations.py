@@ -121,7 +121,10 @@ def test_a_personal_link_opens_an_invitation_only_survey_without_signing_in(app,
     post_form(client, f"/surveys/{survey.slug}/check", {})
     comment = db.session.scalar(select(Comment))
     assert comment.age_band == "45-54" and comment.place_id == world["bpl"].id
-    assert invitations.summary(survey.id) == {"invited": 1, "opened": 1, "submitted": 1}
+    chosen_by_age = invitations.Totals("fewer than 10", "fewer than 10", "fewer than 10")
+    assert invitations.summary(survey.id) == invitations.Summary(
+        invitations.Totals("0", "0", "0"), chosen_by_age
+    )
 
     # Opening the link again after sending goes to the confirmation, not a second response.
     client.get(link)
@@ -213,7 +216,7 @@ def test_counts_of_members_chosen_by_sex_or_ethnic_group_are_suppressed_too(app,
         assert "<strong>3</strong>" not in html, criterion
 
 
-def test_a_count_by_place_alone_or_of_none_or_many_is_shown_exactly(app, client, auth):
+def test_a_count_by_place_alone_or_of_none_is_exact_and_of_many_by_age_rounded(app, client, auth):
     world = _world()
     for i in range(10):
         _member(f"older{i}", world["bwd"], age_band="75+")
@@ -228,7 +231,7 @@ def test_a_count_by_place_alone_or_of_none_or_many_is_shown_exactly(app, client,
         return html.split("<strong>", 1)[1].split("</strong>", 1)[0]
 
     assert matching({"place": world["bpl"].id}) == "3", "a place is not special-category data"
-    assert matching({"age_bands": ["75+"]}) == "11", "a count at or over 10 is shown"
+    assert matching({"age_bands": ["75+"]}) == "10", "11 at or over 10 is shown, rounded"
     assert matching({"age_bands": ["16-24"]}) == "0", "zero identifies nobody"
 
     sent = post_form(
@@ -236,8 +239,8 @@ def test_a_count_by_place_alone_or_of_none_or_many_is_shown_exactly(app, client,
     ).status_code
     assert sent == 302
     rows = _sent_rows(client.get(url).get_data(as_text=True))
-    assert ">11<" in rows and ">0<" in rows, "a large batch shows its numbers"
-    assert "fewer than" not in rows
+    assert ">10<" in rows and ">0<" in rows, "a large batch shows its numbers, rounded"
+    assert ">11<" not in rows and "fewer than" not in rows
 
 
 def test_a_practice_whose_name_reads_like_a_criterion_is_still_counted_exactly(app, client, auth):
@@ -255,3 +258,81 @@ def test_a_practice_whose_name_reads_like_a_criterion_is_still_counted_exactly(a
     rows = _sent_rows(client.get(url).get_data(as_text=True))
     assert "aged 65 and over" in rows
     assert ">1<" in rows and "fewer than" not in rows, "a place-only batch was treated as by age"
+
+
+# --- differencing: protected counts cannot be subtracted from each other or from exact ones -----
+
+
+def _preston(white: int, asian: int):
+    preston = Place(code="PRE", name="Preston", kind="place")
+    db.session.add(preston)
+    for i in range(white + asian):
+        person = _member(f"pr{i}", preston)
+        person.demographics.ethnicity = "White" if i < white else "Asian or Asian British"
+    db.session.commit()
+    return preston
+
+
+def _shown_count(client, url, data):
+    page = post_form(client, url, {"audience": "panel", **data, "action": "preview"})
+    html = page.get_data(as_text=True)
+    return html.split("<strong>", 1)[1].split("</strong>", 1)[0], html
+
+
+def test_overlapping_previews_are_rounded_so_a_small_group_cannot_be_subtracted_out(
+    app, client, auth
+):
+    preston = _preston(white=13, asian=3)
+    survey = create_survey(audience="panel")
+    auth.login(Role.ENGAGEMENT)
+    url = f"/staff/invitations/{survey.id}"
+    everyone, _ = _shown_count(client, url, {"place": preston.id})
+    white, html = _shown_count(client, url, {"place": preston.id, "ethnicities": ["White"]})
+    assert everyone == "16", "a count by place alone stays exact"
+    assert white == "15", "16 minus an exact 13 would give the 3 Asian members away"
+    assert "rounded to the nearest 5" in html, "the page does not say the count is rounded"
+
+
+def test_the_survey_totals_keep_exact_and_protected_invitations_apart(app, client, auth):
+    world = _world()
+    survey = create_survey(audience="panel")
+    auth.login(Role.ENGAGEMENT)
+    url = f"/staff/invitations/{survey.id}"
+    post_form(client, url, {"audience": "panel", "place": world["bwd"].id, "action": "send"})
+    post_form(client, url, {"audience": "panel", "age_bands": ["75+"], "action": "send"})
+
+    html = client.get(url).get_data(as_text=True)
+    assert "Chosen by place or practice: 1 invited, 0 opened their link" in html
+    assert "Chosen by age, sex or ethnic group: fewer than 10 invited" in html
+    # An exact 1 by place beside a total of 2 would say exactly 1 was chosen by age.
+    assert "2 invited" not in html, "a total mixed an exact and a protected count"
+    overview = client.get("/staff/invitations").get_data(as_text=True)
+    assert ">2<" not in overview and "and fewer than 10 by age, sex or ethnic group" in overview
+
+
+def test_a_survey_invited_by_place_alone_shows_exact_totals(app, client, auth):
+    world = _world()
+    survey = create_survey(audience="panel")
+    auth.login(Role.ENGAGEMENT)
+    url = f"/staff/invitations/{survey.id}"
+    post_form(client, url, {"audience": "panel", "place": world["bpl"].id, "action": "send"})
+    html = client.get(url).get_data(as_text=True)
+    assert "<p>2 invited, 0 opened their link, 0 sent their answers.</p>" in html
+    assert "rounded" not in html.split("<h2>Sent</h2>")[0].split("</h1>")[1].split("<form")[0]
+
+
+def test_sending_to_a_place_does_not_count_who_an_ethnic_group_invitation_reached(
+    app, client, auth
+):
+    preston = _preston(white=13, asian=3)
+    survey = create_survey(audience="panel")
+    auth.login(Role.ENGAGEMENT)
+    url = f"/staff/invitations/{survey.id}"
+    chosen = {"audience": "panel", "place": preston.id}
+    post_form(client, url, {**chosen, "ethnicities": ["Asian or Asian British"], "action": "send"})
+    sent = post_form(client, url, {**chosen, "action": "send"}, follow_redirects=True)
+    html = sent.get_data(as_text=True)
+    assert "3 people had already been invited" not in html, "the earlier small count leaked"
+    assert "15 invitations sent. Fewer than 10 people had already been invited" in html
+    assert "rounded to the nearest 5" in html
+    assert _count(Invitation) == 16, "everyone is still invited, once"

@@ -122,7 +122,8 @@ def test_who_was_invited_for_their_ethnic_group_is_not_listed_and_reading_it_is_
     auth.login(Role.ENGAGEMENT)
     html = client.get("/staff/outbox").get_data(as_text=True)
     assert "raj@example.org" not in html, "the list reveals who is in an ethnic group"
-    assert "Not shown: chosen by ethnic group" in html
+    assert f"/staff/outbox/{chosen.id}" not in html, "a row per hidden message can be counted"
+    assert "chosen by age, sex or ethnic group are not listed or counted" in html
 
     page = client.get(f"/staff/outbox/{chosen.id}").get_data(as_text=True)
     assert "raj@example.org" in page, "opening the message on purpose shows its recipient"
@@ -136,12 +137,47 @@ def test_who_was_invited_for_their_ethnic_group_is_not_listed_and_reading_it_is_
     ]
 
 
-def test_an_invitation_chosen_by_place_or_age_keeps_its_recipient_listed(app, client, auth):
+def _listed(html: str) -> tuple[str, int]:
+    """The outbox's stated total and how many rows its table has."""
+    total = html.split("is sending (", 1)[1].split(")", 1)[0]
+    return total, html.split("<tbody", 1)[1].count("<tr")
+
+
+def test_how_many_were_invited_by_age_sex_or_ethnic_group_cannot_be_counted_in_the_outbox(
+    app, client, auth
+):
+    _message()
+    auth.login(Role.ENGAGEMENT)
+    before = _listed(client.get("/staff/outbox").get_data(as_text=True))
+    for ref, age_band, sex, ethnicity in [
+        ("raj", "25-34", "Male", "Asian or Asian British"),
+        ("kim", "45-54", "Male", "White"),
+        ("lee", "25-34", "Female", "White"),
+    ]:
+        person = Person(ref=ref, given_name=ref.title(), email=f"{ref}@example.org")
+        person.demographics = Demographics(age_band=age_band, sex=sex, ethnicity=ethnicity)
+        db.session.add_all([person, PanelMembership(person=person, joined_on=date(2026, 1, 5))])
+    db.session.commit()
+    survey = create_survey(status="open")
     with app.test_request_context():
-        _invited_by(invitations.Segment(age_bands=["45-54"]), "kim", "White")
+        for segment in [
+            invitations.Segment(ethnicities=["Asian or Asian British"]),
+            invitations.Segment(age_bands=["45-54"]),
+            invitations.Segment(sexes=["Female"]),
+        ]:
+            assert invitations.invite(survey.id, segment).invited == 1
+    html = client.get("/staff/outbox").get_data(as_text=True)
+    assert _listed(html) == before == ("1", 1), "the outbox counts who was chosen so"
+    for ref in ("raj", "kim", "lee"):
+        assert f"{ref}@example.org" not in html
+
+
+def test_an_invitation_chosen_by_place_keeps_its_recipient_listed(app, client, auth):
+    with app.test_request_context():
+        _invited_by(invitations.Segment(), "kim", "White")
     auth.login(Role.ENGAGEMENT)
     html = client.get("/staff/outbox").get_data(as_text=True)
-    assert "kim@example.org" in html and "Not shown" not in html
+    assert "kim@example.org" in html and _listed(html) == ("1", 1)
 
 
 def test_a_segment_too_long_to_store_still_says_it_chose_by_ethnic_group(app, client, auth):

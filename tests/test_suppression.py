@@ -62,3 +62,14 @@ def test_no_hidden_cell_can_be_worked_out_from_the_total(values, threshold):
         assert sum(hidden) >= threshold, "the hidden cells together must not be a small number"
     if 0 < total < threshold:
         assert table.total is None
+
+
+def test_protected_counts_are_hidden_under_the_threshold_and_rounded_to_five_above():
+    from engage.services.suppression import protect_count, round_count
+
+    assert [protect_count(n, T) for n in (0, 1, 9, 10, 12, 13, 17, 523)] == [
+        0, None, None, 10, 10, 15, 15, 525
+    ]  # fmt: skip
+    assert [round_count(n) for n in (0, 1, 2, 3, 7, 8)] == [0, 5, 5, 5, 5, 10], (
+        "a count above zero must never read as nobody"
+    )

@@ -302,10 +302,7 @@ def ppg(practice_id: int) -> str | Response:
 def outbox() -> str:
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     rows, total = panel.list_outbox(page=page)
-    hidden = panel.chosen_by_ethnic_group([m.id for m in rows])
-    return render_template(
-        "panel/outbox.html", messages=rows, total=total, page=page, hidden_recipients=hidden
-    )
+    return render_template("panel/outbox.html", messages=rows, total=total, page=page)
 
 
 @bp.route("/staff/outbox/<int:message_id>")
@@ -325,7 +322,7 @@ def invitations_overview() -> str:
         (s, invitations.summary(s.id), invitations.unmet_needs(s.id))
         for s in invitations.invitable_surveys()
     ]
-    return render_template("panel/invitations.html", surveys=surveys)
+    return render_template("panel/invitations.html", surveys=surveys, threshold=reports.threshold())
 
 
 @bp.route("/staff/invitations/<int:survey_id>", methods=["GET", "POST"])
@@ -360,7 +357,7 @@ def invite(survey_id: int) -> str | Response:
             except DomainError as err:
                 form.audience.errors = [err.message]
             else:
-                flash(invitations.describe_result(result, segment), "success")
+                flash(invitations.describe_result(result), "success")
                 return redirect(url_for("panel.invite", survey_id=survey.id))
         matching = invitations.count_matching(segment)
     return render_template(

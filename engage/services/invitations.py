@@ -1,4 +1,20 @@
-"""Invite a segment of panel or PPG members to a survey; each gets a personal link."""
+"""Invite a segment of panel or PPG members to a survey; each gets a personal link.
+
+Small numbers. Who is in a segment chosen by age, sex or ethnic group is equality or
+special-category data, and the team can ask for such counts again and again with overlapping
+choices. So every count the pages show that involves people chosen that way is *protected*:
+from 1 to 9 (the reports' threshold) it reads "fewer than 10", and otherwise it is rounded to
+the nearest 5, as NHS Digital and ONS publish small counts. That covers the preview ("Preston,
+every ethnic group but one" no longer subtracts exactly from "Preston"), the sentence after
+sending, the sent table's rows, and the survey's totals. Counts of segments chosen by place,
+practice or panel alone stay exact, as in reports.
+
+A total is never made of an exact part and a protected part: with "101 chosen by place" shown
+exactly, a rounded total of 100 would say exactly 1 was chosen by ethnic group. So the totals
+are shown in two parts, the exact one and the protected one. A send whose segment overlaps
+people invited earlier by a protected segment is protected too: its "already invited" count
+would otherwise give that earlier count. Who is invited never changes; only what is shown.
+"""
 
 from __future__ import annotations
 
@@ -86,6 +102,9 @@ class InviteResult:
     invited: int
     already_invited: int
     no_email: int
+    # Its counts involve people chosen by age, sex or ethnic group: this segment's, or those
+    # of an earlier segment that chose some of the people it found already invited.
+    protected: bool = False
 
 
 def _hash(token: str) -> str:
@@ -124,39 +143,47 @@ def segment_people(segment: Segment) -> list[Person]:
 class Matching:
     """How many members a segment matches, as the page may say it."""
 
-    shown: str  # "12", or "fewer than 10"
-    hidden: bool  # the exact number is withheld
+    shown: str  # "12", "15" (rounded), or "fewer than 10"
+    protected: bool  # not the exact number: chosen by age, sex or ethnic group, and not zero
 
 
 def count_matching(segment: Segment) -> Matching:
-    """The members a segment matches; "fewer than 10" when it chooses by age, sex or ethnic
-    group and the count is small, as reports show such counts."""
+    """The members a segment matches; protected when it chooses by age, sex or ethnic group."""
     count = len(segment_people(segment))
     threshold = reports.threshold()
-    value = suppression.suppress_count(count, threshold) if segment.uses_demographics else count
-    return Matching(suppression.describe(value, threshold), value is None)
+    if not segment.uses_demographics:
+        return Matching(suppression.describe(count, threshold), False)
+    value = suppression.protect_count(count, threshold)
+    return Matching(suppression.describe(value, threshold), count > 0)
 
 
-def describe_result(result: InviteResult, segment: Segment) -> str:
-    """What a send did, in a sentence; small counts of a demographic segment read "fewer than"."""
+def describe_result(result: InviteResult) -> str:
+    """What a send did, in a sentence; protected counts say they are rounded."""
     counts = [
         ("invited", result.invited),
         ("already", result.already_invited),
         ("no_email", result.no_email),
     ]
     threshold = reports.threshold()
-    if segment.uses_demographics:
-        # The three add up to the members who matched: suppressed together, as a report table.
-        total = sum(n for _, n in counts)
-        shown = suppression.suppress_table(counts, total, threshold).as_dict()
-    else:
-        shown = dict(counts)
+    shown: dict[str, int | None] = dict(counts)
+    if result.protected:
+        # Each on its own, not as a table with its total: a cell hidden only so that another
+        # cannot be worked out may be 500, and would read "fewer than 10". Rounding is what
+        # keeps one count from being subtracted out of the others and the preview.
+        shown = {key: suppression.protect_count(n, threshold) for key, n in counts}
     said = {key: suppression.describe(value, threshold) for key, value in shown.items()}
     sentence = (
-        f"{said['invited']} invitations sent. {said['already']} people had already been "
-        f"invited; {said['no_email']} have no email address."
+        f"{_capital(said['invited'])} invitations sent. {_capital(said['already'])} people had "
+        f"already been invited; {said['no_email']} have no email address."
     )
-    return sentence[0].upper() + sentence[1:]
+    return f"{sentence} {PROTECTED_NOTE}" if result.protected else sentence
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+PROTECTED_NOTE = "Numbers are rounded to the nearest 5 to protect privacy."
 
 
 def _place_and_children(place_id: int) -> list[int]:
@@ -171,15 +198,22 @@ def invite(survey_id: int, segment: Segment) -> InviteResult:
         raise NotFound("There is no such survey")
     if survey.status != "open":
         raise DomainError("Publish the survey before inviting people to it")
-    already = set(
-        db.session.scalars(select(Invitation.person_id).where(Invitation.survey_id == survey.id))
-    )
-    result = InviteResult(0, 0, 0)
+    # Who is already invited, and whether by a segment chosen by age, sex or ethnic group.
+    already = {
+        person_id: bool(by_demographics)
+        for person_id, by_demographics in db.session.execute(
+            select(Invitation.person_id, Invitation.chosen_by_demographics).where(
+                Invitation.survey_id == survey.id
+            )
+        ).tuples()
+    }
+    result = InviteResult(0, 0, 0, protected=segment.uses_demographics)
     description = segment.describe()
     published = published_translations(survey.id)
     for person in segment_people(segment):
         if person.id in already:
             result.already_invited += 1
+            result.protected = result.protected or already[person.id]
             continue
         if not person.email:
             result.no_email += 1
@@ -333,6 +367,7 @@ class SentBatch:
     segment: str
     invited: str
     opened: str
+    protected: bool  # chosen by age, sex or ethnic group: counts suppressed or rounded
 
 
 def sent_batches(survey_id: int) -> list[SentBatch]:
@@ -340,7 +375,7 @@ def sent_batches(survey_id: int) -> list[SentBatch]:
 
     Not one row per person: a row per invitation to "Citizens' Panel aged 75+" would tell the
     exact number of such members by counting rows. Counts of a segment chosen by age, sex or
-    ethnicity are suppressed like a report table (invited is the total of opened and not).
+    ethnicity are protected, each on its own (see ``describe_result``).
     """
     rows = db.session.execute(
         select(
@@ -362,39 +397,55 @@ def sent_batches(survey_id: int) -> list[SentBatch]:
     for (sent_on, segment, by_demographics), (invited, opened) in grouped.items():
         shown: tuple[int | None, int | None] = (invited, opened)
         if by_demographics:
-            table = suppression.suppress_table(
-                [("opened", opened), ("not opened", invited - opened)], invited, threshold
+            shown = (
+                suppression.protect_count(invited, threshold),
+                suppression.protect_count(opened, threshold),
             )
-            shown = (table.total, table.as_dict()["opened"])
         said = [suppression.describe(n, threshold) for n in shown]
-        batches.append(SentBatch(sent_on, segment, said[0], said[1]))
+        batches.append(SentBatch(sent_on, segment, said[0], said[1], by_demographics))
     return batches
 
 
-def summary(survey_id: int) -> dict[str, int]:
-    invited = (
-        db.session.scalar(
-            select(func.count(Invitation.id)).where(Invitation.survey_id == survey_id)
+@dataclass(frozen=True)
+class Totals:
+    """How many were invited, opened their link and sent their answers, as the page says it."""
+
+    invited: str
+    opened: str
+    submitted: str
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A survey's invitations in two parts, never one total (see the module's docstring)."""
+
+    chosen_by_place: Totals  # exact: chosen by place, practice or membership alone
+    chosen_by_demographics: Totals | None  # protected; None when nobody was chosen that way
+
+
+def summary(survey_id: int) -> Summary:
+    """The survey's invited, opened and submitted counts, exact and protected apart."""
+    rows = db.session.execute(
+        select(
+            Invitation.chosen_by_demographics,
+            func.count(Invitation.id),
+            func.count(Invitation.opened_at),
+            func.count(Response.id),
         )
-        or 0
-    )
-    opened = (
-        db.session.scalar(
-            select(func.count(Invitation.id)).where(
-                Invitation.survey_id == survey_id, Invitation.opened_at.is_not(None)
-            )
+        .outerjoin(
+            Response,
+            (Response.id == Invitation.response_id) & (Response.status == "submitted"),
         )
-        or 0
-    )
-    submitted = (
-        db.session.scalar(
-            select(func.count(Invitation.id))
-            .join(Response, Response.id == Invitation.response_id)
-            .where(Invitation.survey_id == survey_id, Response.status == "submitted")
-        )
-        or 0
-    )
-    return {"invited": int(invited), "opened": int(opened), "submitted": int(submitted)}
+        .where(Invitation.survey_id == survey_id)
+        .group_by(Invitation.chosen_by_demographics)
+    ).tuples()
+    counts = {bool(by_demographics): (int(i), int(o), int(s)) for by_demographics, i, o, s in rows}
+    threshold = reports.threshold()
+    by_place = Totals(*(suppression.describe(n, threshold) for n in counts.get(False, (0, 0, 0))))
+    if True not in counts:
+        return Summary(by_place, None)
+    protected = (suppression.protect_count(n, threshold) for n in counts[True])
+    return Summary(by_place, Totals(*(suppression.describe(n, threshold) for n in protected)))
 
 
 def invitable_surveys() -> list[Survey]:

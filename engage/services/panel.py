@@ -416,9 +416,22 @@ def remove_ppg_member(membership_id: int, practice_id: int) -> None:
 
 
 def list_outbox(page: int = 1, size: int = 50) -> tuple[list[OutboundMessage], int]:
-    total = db.session.scalar(select(func.count(OutboundMessage.id))) or 0
+    """The messages the outbox lists, newest first, and how many there are.
+
+    Invitations to people chosen by age, sex or ethnic group are neither listed nor counted:
+    a row each (even with the address hidden) would give how many were chosen, a small number
+    that the invitations page only shows protected. The page says so in one line that holds no
+    number, and a message is still opened on purpose by its link, which logs the reading.
+    """
+    listed = OutboundMessage.id.not_in(
+        select(Invitation.message_id).where(
+            Invitation.chosen_by_demographics.is_(True), Invitation.message_id.is_not(None)
+        )
+    )
+    total = db.session.scalar(select(func.count(OutboundMessage.id)).where(listed)) or 0
     rows = db.session.scalars(
         select(OutboundMessage)
+        .where(listed)
         .order_by(OutboundMessage.id.desc())
         .offset((page - 1) * size)
         .limit(size)

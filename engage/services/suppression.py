@@ -14,6 +14,12 @@ is shown beside its total:
 Cells of a table need not add up to its total (a comment can speak of several themes, a person
 can answer in two months); the rule still holds, and only hides more than strictly needed.
 
+Counts that can be asked for again and again with overlapping choices (who an invitation would
+reach, chosen by age, sex or ethnic group) are also *rounded* to the nearest 5 once shown
+(``protect_count``), in the style of NHS Digital's and ONS's rules: otherwise
+"everyone in Preston" minus "everyone in Preston but one ethnic group" gives that group's size
+exactly. Zero stays zero, and a count that is not zero never rounds to zero.
+
 This module is pure: no Flask, no database. Callers pass the threshold from
 ``ENGAGE_SMALL_NUMBER_THRESHOLD``.
 """
@@ -81,6 +87,22 @@ def suppress_table(
         hidden.add(min(candidates, key=lambda i: (items[i][1], -i)))
     cells = [Cell(label, None if i in hidden else n) for i, (label, n) in enumerate(items)]
     return SuppressedTable(cells, total if total_shown else None)
+
+
+ROUNDING_BASE = 5
+
+
+def round_count(count: int, base: int = ROUNDING_BASE) -> int:
+    """``count`` to the nearest multiple of ``base``; a count above zero is at least ``base``."""
+    if count <= 0:
+        return 0
+    return max(base, base * ((count + base // 2) // base))
+
+
+def protect_count(count: int, threshold: int, base: int = ROUNDING_BASE) -> int | None:
+    """A single count on its own: hidden from 1 to ``threshold - 1``, otherwise rounded."""
+    value = suppress_count(count, threshold)
+    return None if value is None else round_count(value, base)
 
 
 def describe(value: int | None, threshold: int) -> str:
