@@ -27,6 +27,11 @@ NAVIGATION: list[tuple[str, str, frozenset[Role]]] = [
     ("panel.ppgs", "PPGs", frozenset({Role.ENGAGEMENT, Role.ADMIN})),
     ("panel.invitations_overview", "Invitations", frozenset({Role.ENGAGEMENT, Role.ADMIN})),
     ("panel.outbox", "Outbox", frozenset({Role.ENGAGEMENT, Role.ADMIN})),
+    (
+        "admin.response_requests",
+        "Requests about a response",
+        frozenset({Role.ENGAGEMENT, Role.ADMIN}),
+    ),
     ("reports.intentions", "Commissioning intentions", frozenset()),
     ("reports.themes", "Theme reports", frozenset()),
     ("reports.responses", "You said, we did", frozenset()),
