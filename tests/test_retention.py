@@ -84,6 +84,20 @@ def test_old_outbox_messages_are_blanked(app):
     assert "Dear Jo" not in bodies.values() and bodies["b@example.org"] == "Dear Al"
 
 
+def test_old_messages_left_in_the_outbox_without_an_email_server_are_blanked_too(app):
+    """Without SMTP the outbox is where messages end: their bodies hold live personal links."""
+    old = utcnow() - timedelta(days=200)
+    db.session.add(
+        OutboundMessage(kind="invitation", to_address="c@example.org", subject="S",
+                        body="Dear Sam, http://localhost/i/secret", status="outbox",
+                        created_at=old)
+    )  # fmt: skip
+    db.session.commit()
+    assert retention.apply().blanked_messages == 1
+    message = db.session.scalar(select(OutboundMessage))
+    assert "secret" not in message.body and message.to_address != "c@example.org"
+
+
 def test_original_text_of_long_approved_comments_is_replaced_by_the_redaction(app):
     old = utcnow() - timedelta(days=400)
     c = Comment(

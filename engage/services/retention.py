@@ -5,7 +5,8 @@ Run daily by the worker (``engage.jobs.tasks.apply_retention``) and on demand wi
 
 - people who left the panel and every PPG: their personal data is erased (as on request);
 - responses started but never submitted: deleted with their answers and resume links;
-- the outbox: addresses and bodies of sent or failed messages are blanked;
+- the outbox: addresses and bodies of messages sent, refused, or left in the outbox where no
+  email server is set, are blanked;
 - comments: the original text of approved comments is replaced by the redacted text, so the
   personal data a resident wrote about themselves goes while the insight stays.
 
@@ -106,7 +107,9 @@ def apply(dry_run: bool = False, today: date | None = None) -> RetentionReport:
 
     outbox_before = now - timedelta(days=periods["ENGAGE_RETAIN_OUTBOX_DAYS"])
     old_messages = (
-        OutboundMessage.status.in_(("sent", "failed")),
+        # "outbox": delivered to the outbox page because no email server is set; it stays
+        # there with its live personal links unless this rule takes it.
+        OutboundMessage.status.in_(("sent", "failed", "outbox")),
         OutboundMessage.created_at < outbox_before,
         OutboundMessage.body != "[deleted under the retention policy]",
         OutboundMessage.body != "[erased]",
