@@ -127,6 +127,11 @@ class EnvSettings:
             "ENGAGE_SMTP_PASSWORD": os.environ.get("ENGAGE_SMTP_PASSWORD") or None,
             "ENGAGE_MAIL_FROM": os.environ.get("ENGAGE_MAIL_FROM")
             or "engage@lancashireandsouthcumbria.icb.nhs.uk",
+            # Where the privacy notice sends residents' requests (the ICB's data protection or
+            # engagement mailbox); the sender address until one is set.
+            "ENGAGE_PRIVACY_CONTACT": os.environ.get("ENGAGE_PRIVACY_CONTACT")
+            or os.environ.get("ENGAGE_MAIL_FROM")
+            or "engage@lancashireandsouthcumbria.icb.nhs.uk",
             # The topic pipeline: "packaged" is the MiniLM model shipped in a pip package;
             # "hashing" (no model) exists for tests of the run machinery, never for analysis.
             "ENGAGE_TOPICS_EMBEDDER": os.environ.get("ENGAGE_TOPICS_EMBEDDER") or "packaged",

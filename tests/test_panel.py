@@ -69,7 +69,9 @@ def test_resident_joins_the_panel_with_consent_recorded(client):
     assert person.email == "aisha@example.org" and person.postcode == "BB1 1AA"
     consents = {c.purpose: c for c in person.consents}
     assert set(consents) == {"panel_membership", "demographics"}
-    assert consents["panel_membership"].notice_version == "1.0"
+    # The consent records the version of the notice the resident was shown.
+    version = consents["panel_membership"].notice_version
+    assert f"Privacy notice version {version}." in client.get("/privacy").get_data(as_text=True)
     assert consents["panel_membership"].given_at is not None
     assert person.demographics.ethnicity == "Asian or Asian British"
     assert _count(PanelMembership, PanelMembership.left_on.is_(None)) == 1

@@ -33,7 +33,9 @@ from engage.services import audit, mailer
 from engage.services.demographics import FIELDS as DEMOGRAPHIC_FIELDS
 from engage.services.errors import DomainError, NotFound
 
-PRIVACY_NOTICE_VERSION = "1.0"
+# Raised whenever the notice's wording changes: each consent records the version it was given
+# under. 1.1 added how long data is kept, requests by survey reference, the contact and the ICO.
+PRIVACY_NOTICE_VERSION = "1.1"
 PROFILE_LINK_LIFETIME = timedelta(days=30)
 
 # Accessible Information Standard needs a member can record (value -> label residents read).

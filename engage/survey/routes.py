@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
+from markupsafe import Markup
 from werkzeug.wrappers import Response as WResponse
 
 from engage import i18n
@@ -44,7 +54,15 @@ def home() -> str:
 @bp.route("/privacy")
 @public
 def privacy() -> str:
-    return render_template("survey/privacy.html")
+    config = current_app.config
+    periods = {
+        "unsent": config["ENGAGE_RETAIN_UNSUBMITTED_DAYS"],
+        "leavers": config["ENGAGE_RETAIN_LEAVERS_DAYS"],
+        "outbox": config["ENGAGE_RETAIN_OUTBOX_DAYS"],
+        "original_text": config["ENGAGE_RETAIN_ORIGINAL_TEXT_DAYS"],
+    }
+    contact = Markup('<a href="mailto:{0}">{0}</a>').format(config["ENGAGE_PRIVACY_CONTACT"])
+    return render_template("survey/privacy.html", periods=periods, contact=contact)
 
 
 @bp.route("/accessibility")

@@ -56,4 +56,8 @@ def nav_items() -> list[dict[str, Any]]:
 
 
 def init_app(app: Flask) -> None:
+    from engage.services.panel import PRIVACY_NOTICE_VERSION
+
     app.jinja_env.globals["nav_items"] = nav_items
+    # One version number for the notice, the join form that links to it and consents given.
+    app.jinja_env.globals["privacy_notice_version"] = PRIVACY_NOTICE_VERSION
