@@ -2,10 +2,11 @@
 
     .venv/bin/python bench/flow_profile.py [--visits 200] [--profile pyinstrument|cprofile] [--sql]
 
-The same flow as ``bench/load.py`` (start, two sections, check, send, confirmation, CSRF
-included) through Flask's test client against PostgreSQL, without gunicorn or concurrency, so
-the numbers hold still on a busy machine: CPU milliseconds per request and per submission
-(``time.process_time``, this process only; PostgreSQL not counted) and SQL statements per step.
+The same virtual resident as ``bench/load.py`` (start, two sections, check, send,
+confirmation, CSRF included; its code, not a copy) through Flask's test client against
+PostgreSQL, without gunicorn or concurrency, so the numbers hold still on a busy machine: CPU
+milliseconds per request and per submission (``time.process_time``, this process only;
+PostgreSQL not counted) and SQL statements per step.
 With ``--profile`` it also writes where the time went (pyinstrument must be importable).
 """
 
@@ -76,62 +77,33 @@ def main() -> int:
 
     cpu: dict[str, float] = defaultdict(float)
     calls: Counter[str] = Counter()
-    base = f"/surveys/{load.SLUG}"
+
+    class AppBrowser(load.Browser):
+        """bench/load.py's browser, through Flask's test client: CPU and statements per step."""
+
+        def __init__(self) -> None:
+            self.client = app.test_client()
+            self.timings = []
+
+        def close(self) -> None:
+            pass
+
+        def request(
+            self, step: str, method: str, path: str, form: dict[str, str] | None = None
+        ) -> tuple[int, str, str]:
+            current["step"] = step
+            began = time.process_time()
+            reply = self.client.open(path, method=method, data=form)
+            spent = time.process_time() - began
+            cpu[step] += spent
+            calls[step] += 1
+            self.timings.append((step, spent))
+            return reply.status_code, reply.headers.get("Location", ""), reply.get_data(True)
 
     def visit(rng: random.Random) -> None:
-        client = app.test_client()
-
-        def step(name: str, method: str, path: str, form: dict[str, str] | None = None) -> str:
-            current["step"] = name
-            began = time.process_time()
-            if method == "GET":
-                reply = client.get(path)
-            else:
-                reply = client.post(path, data=form)
-            cpu[name] += time.process_time() - began
-            calls[name] += 1
-            expected = 200 if method == "GET" else 302
-            if reply.status_code != expected:
-                raise SystemExit(f"{name}: HTTP {reply.status_code}")
-            return reply.get_data(as_text=True)
-
-        def token(html: str) -> str:
-            found = load.CSRF.search(html)
-            assert found, "no CSRF token"
-            return found.group(1)
-
-        page = step("start GET", "GET", base)
-        step("start POST", "POST", base, {"csrf_token": token(page), "website": ""})
-        page = step("section 1 GET", "GET", f"{base}/section/1")
-        step(
-            "section 1 POST",
-            "POST",
-            f"{base}/section/1",
-            {
-                "csrf_token": token(page),
-                "website": "",
-                "hospital": rng.choice(load.HOSPITALS),
-                "journey": rng.choice(load.COMMENTS),
-                "action": "continue",
-            },
-        )
-        page = step("section 2 GET", "GET", f"{base}/section/2")
-        step(
-            "section 2 POST",
-            "POST",
-            f"{base}/section/2",
-            {
-                "csrf_token": token(page),
-                "website": "",
-                "fft": rng.choice(load.FFT),
-                "one_change": rng.choice(load.CHANGES),
-                "action": "continue",
-            },
-        )
-        page = step("check GET", "GET", f"{base}/check")
-        step("submit POST", "POST", f"{base}/check", {"csrf_token": token(page), "website": ""})
-        page = step("confirmation GET", "GET", f"{base}/confirmation")
-        assert load.REFERENCE.search(page), "no reference"
+        outcome = load.resident(AppBrowser(), rng)
+        if outcome.error or not outcome.reference:
+            raise SystemExit(f"the visit failed: {outcome.error or 'no reference'}")
 
     rng = random.Random(1)  # noqa: S311 - made-up answers
     for _ in range(20):  # warm: templates compiled, connections open

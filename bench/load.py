@@ -375,7 +375,7 @@ class Outcome:
     submit_s: float | None = None
 
 
-def resident(port: int, rng: random.Random, timings: list[tuple[str, float]]) -> Outcome:
+def resident(browser: Browser, rng: random.Random) -> Outcome:
     """Complete the survey once, from the start page to the confirmation, as a new visitor."""
     answers: dict[str, Any] = {
         "hospital": rng.choice(HOSPITALS),
@@ -385,7 +385,7 @@ def resident(port: int, rng: random.Random, timings: list[tuple[str, float]]) ->
     }
     outcome = Outcome(answers={k: v for k, v in answers.items() if v})
     base = f"/surveys/{SLUG}"
-    browser = Browser(port, timings)
+    timings = browser.timings
     began = time.perf_counter()
     try:
         start = browser.page("start GET", base)
@@ -423,14 +423,11 @@ def resident(port: int, rng: random.Random, timings: list[tuple[str, float]]) ->
         outcome.flow_s = time.perf_counter() - began
     except Failed as exc:
         outcome.error = str(exc)
-    finally:
-        browser.close()
     return outcome
 
 
-def ceiling_visitor(port: int, _rng: random.Random, timings: list[tuple[str, float]]) -> Outcome:
+def ceiling_visitor(browser: Browser, _rng: random.Random) -> Outcome:
     """As many requests as a resident makes (9), on one connection, to the minimal app."""
-    browser = Browser(port, timings)
     outcome = Outcome()
     began = time.perf_counter()
     try:
@@ -439,8 +436,6 @@ def ceiling_visitor(port: int, _rng: random.Random, timings: list[tuple[str, flo
         outcome.flow_s = time.perf_counter() - began
     except Failed as exc:
         outcome.error = str(exc)
-    finally:
-        browser.close()
     return outcome
 
 
@@ -453,7 +448,7 @@ class Run:
 
 
 def drive(
-    visit: Callable[[int, random.Random, list[tuple[str, float]]], Outcome],
+    visit: Callable[[Browser, random.Random], Outcome],
     port: int,
     clients: int,
     seconds: float,
@@ -484,7 +479,11 @@ def drive(
         rng = random.Random(index)  # noqa: S311 - made-up answers, not security
         outcomes, timings = per_client[index]
         while claim():
-            outcomes.append(visit(port, rng, timings))
+            browser = Browser(port, timings)  # a new visitor: new connection, no cookies
+            try:
+                outcomes.append(visit(browser, rng))
+            finally:
+                browser.close()
 
     threads = [threading.Thread(target=loop, args=(i,), daemon=True) for i in range(clients)]
     cpu0, began = time.process_time(), time.perf_counter()
