@@ -10,6 +10,8 @@ from engage.models import Base
 
 config = context.config
 target_metadata = Base.metadata
+# Any fixed 64-bit number, the same in every process: "Engage migrations".
+MIGRATION_LOCK = 0x456E6761676531
 
 
 def _url() -> str:
@@ -42,6 +44,11 @@ def run_migrations_online() -> None:
             compare_type=not is_sqlite,
         )
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # Scaled-out web containers each run `engage db-upgrade` as they start: one
+                # migrates while the others wait here, then find the database already at head.
+                # The lock is the transaction's, so it is released by its commit or rollback.
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
             context.run_migrations()
     engine.dispose()
 

@@ -69,3 +69,28 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path, monkeypatch):
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+
+
+@pytest.mark.postgres
+def test_web_containers_starting_together_migrate_once(request):
+    """`docker compose up --scale web=3`: each container runs `engage db-upgrade` as it starts."""
+    import subprocess
+    import sys
+
+    url = request.getfixturevalue("postgres_url")
+    reset_postgres(url)
+    request.addfinalizer(lambda: (reset_postgres(url), migrations.upgrade(url)))
+    upgrade = "import sys; from engage.services import migrations; migrations.upgrade(sys.argv[1])"
+    runs = [
+        subprocess.Popen(  # noqa: S603 - our interpreter, our code
+            [sys.executable, "-c", upgrade, url], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        )
+        for _ in range(3)
+    ]
+    outputs = [run.communicate(timeout=120)[0].decode(errors="replace") for run in runs]
+    assert [run.returncode for run in runs] == [0, 0, 0], "\n".join(outputs)[-3000:]
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        versions = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    engine.dispose()
+    assert versions == migrations.heads()
