@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from engage.extensions import db
@@ -131,3 +132,21 @@ def test_no_form_of_a_comments_text_enters_the_audit_log(app):
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.entity_type == "Comment"))
     for text in ("Fatima", "(proposed)", "(approved)", "(translated)"):
         assert text not in logged, f"{text!r} was copied into the audit log"
+
+
+def test_the_database_refuses_to_change_or_delete_an_audit_event(app):
+    """Append-only below the application too: a console or an injected statement is refused."""
+    import sqlalchemy as sa
+
+    from engage.services import audit
+
+    audit.record(db.session, "login", "User", "1", note="signed in")
+    db.session.commit()
+    for statement in (
+        sa.update(AuditEvent).values(note="nothing happened"),
+        sa.delete(AuditEvent),
+    ):
+        with pytest.raises(sa.exc.DatabaseError, match="append-only"):
+            db.session.execute(statement)
+        db.session.rollback()
+    assert db.session.scalar(sa.select(AuditEvent.note)) == "signed in"
