@@ -16,9 +16,14 @@ from pathlib import Path
 from engage.config import DEMO_SECRET_KEY, EnvSettings
 
 
-def _prepare() -> None:
+def _prepare() -> str | None:
+    """Migrate, load the demo and analyse it; a demo panel member's own link, to print."""
+    from sqlalchemy import select
+
     from engage import create_app
-    from engage.services import audit, demo, migrations
+    from engage.extensions import db
+    from engage.models import PanelMembership, Person
+    from engage.services import audit, demo, migrations, panel
 
     app = create_app()
     with app.app_context():
@@ -26,6 +31,20 @@ def _prepare() -> None:
         with audit.acting_as(audit.Actor(None, "make demo")):
             print(demo.load_demo(), flush=True)
             print(demo.analyse_demo(lambda m: print(m, flush=True)), flush=True)
+            # Staff never see a resident's link (the outbox masks it), so whoever runs the
+            # demo gets one here to walk through a member's own pages.
+            member = db.session.scalar(
+                select(Person)
+                .join(PanelMembership, PanelMembership.person_id == Person.id)
+                .where(
+                    PanelMembership.left_on.is_(None),
+                    Person.erased_at.is_(None),
+                    Person.email.is_not(None),
+                )
+                .order_by(Person.id)
+                .limit(1)
+            )
+            return f"/panel/profile/{panel.issue_profile_token(member)}" if member else None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         print("Refusing to run the demo in production mode.", file=sys.stderr)
         return 2
     print(f"Preparing the database in {settings.instance_path} ...", flush=True)
-    _prepare()
+    member_link = _prepare()
 
     venv_bin = Path(sys.executable).parent
     worker = subprocess.Popen(  # noqa: S603 - our own console scripts
@@ -54,8 +73,6 @@ def main(argv: list[str] | None = None) -> int:
             f"{args.host}:{args.port}",
             "--workers",
             str(args.workers),
-            "--access-logfile",
-            "-",
             "--forwarded-allow-ips",
             "127.0.0.1",
             "engage.wsgi:app",
@@ -77,6 +94,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  Demo logins (password for all: {DEMO_PASSWORD}):")
     for email, _name, role in DEMO_STAFF:
         print(f"    {role.label:<18} {email}")
+    if member_link:
+        print("  A panel member's own page, as their emailed link opens it:")
+        print(f"    http://{args.host}:{args.port}{member_link}")
     print("  Background worker running. Press Ctrl+C to stop.")
     print("=" * 72 + "\n", flush=True)
 
