@@ -205,6 +205,24 @@ def test_save_for_later_keeps_valid_answers_even_when_others_are_wrong(app, clie
     assert values["hospital"] == "Royal Preston Hospital" and "minutes" not in values
 
 
+def test_a_required_question_left_blank_does_not_stop_saving_for_later(app, client):
+    """Finishing is for later too: the blank question is asked again when they come back."""
+    create_survey()
+    _start(client)
+    partial = {k: v for k, v in GOOD_FIRST_SECTION.items() if k != "hospital"}
+    saved = _post(client, "/surveys/every-kind/section/1", {**partial, "action": "save"})
+    assert saved.status_code == 302 and saved.headers["Location"].endswith("/saved")
+    html = client.get("/surveys/every-kind/saved").get_data(as_text=True)
+    assert re.search(r'class="nhsuk-heading-l engage-code">[A-Z0-9 ]+<', html), "no code given"
+    values = _stored_answers()
+    assert "hospital" not in values and values["modes"] == ["Bus", "Walked"]
+    # Continuing (not saving) still asks for it.
+    page = _post(client, "/surveys/every-kind/section/1", partial)
+    assert page.status_code == 200 and "Select which hospital you visited" in page.get_data(
+        as_text=True
+    )
+
+
 def test_pressing_send_twice_records_one_submission_and_comments_once(app, client):
     create_survey()
     _complete(client)

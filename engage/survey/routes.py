@@ -191,13 +191,19 @@ def section(slug: str, number: int) -> str | WResponse:
                 return redirect(url_for("survey.section", slug=slug, number=number + 1))
             return redirect(url_for("survey.check_answers", slug=slug))
         if saving_for_later:
-            # Keep every answer that is valid; the rest stay on screen with their messages.
+            # Keep every answer that is valid. A question left blank does not stop a resident
+            # saving for later (finishing is for later too); an answer that cannot be stored as
+            # typed (a date that does not exist) stays on screen with its message to put right.
             valid = {
                 q.key: stored_value(q, getattr(form, q.key))
                 for q in questions
                 if not getattr(form, q.key).errors
             }
             runner.save_answers(response, current, valid, loaded)
+            if not form.website.data and not any(
+                _typed(getattr(form, q.key)) for q in questions if getattr(form, q.key).errors
+            ):
+                return redirect(url_for("survey.saved", slug=slug))
     else:
         form = build_section_form(questions, answers, shown=shown)
     back = (
@@ -216,6 +222,11 @@ def section(slug: str, number: int) -> str | WResponse:
         total=len(sections),
         back=back,
     )
+
+
+def _typed(field: Any) -> bool:
+    """Whether the resident typed or chose anything in this field."""
+    return any(str(value).strip() for value in (field.raw_data or []))
 
 
 @bp.route("/surveys/<slug>/check", methods=["GET", "POST"])
