@@ -636,3 +636,39 @@ def test_any_upload_gets_a_page_not_a_server_error_and_stores_nothing_invalid(
             assert _start(client, batch_id).status_code == 302
             assert client.get(f"/staff/imports/{batch_id}").status_code == 200
     _assert_nothing_invalid_stored()
+
+
+# --- quotation marks that do not close ------------------------------------------------------
+
+
+def test_a_quote_that_never_closes_in_the_first_row_is_refused_at_upload(app, client, auth):
+    """Read loosely, the rest of the file became one comment, with '0 problems'."""
+    auth.login(Role.ENGAGEMENT)
+    data = (
+        HEADER + '"Parking was impossible,03/02/2024,Blackpool,R1\n'
+        "Waited four hours in A&E,15/01/2024,Blackpool,R2\n"
+    )
+    html = _upload(client, data.encode()).get_data(as_text=True).replace("&#34;", '"')
+    assert "Row 2 opens a quotation mark" in html
+    assert "Nothing was imported" in html
+    assert _count(Comment) == 0
+
+
+def test_a_quote_that_never_closes_further_down_fails_the_import_and_imports_nothing(client, auth):
+    auth.login(Role.ENGAGEMENT)
+    good = "".join(f"Comment number {i},03/02/2024,Blackpool,R{i}\n" for i in range(1, 15))
+    data = HEADER + good + '"Stray quote here,04/02/2024,Blackpool,R15\nLast one,,Blackpool,R16\n'
+    batch = _import(client, data.encode())
+    assert batch.status == "failed"
+    assert "Row 16 opens a quotation mark" in batch.message
+    assert _count(Comment) == 0, "no row of a file that cannot be read is imported"
+
+
+def test_a_quoted_comment_over_several_lines_is_still_one_comment(client, auth):
+    auth.login(Role.ENGAGEMENT)
+    data = HEADER + '"First line\nsecond line, with a comma",03/02/2024,Blackpool,R1\n'
+    batch = _import(client, data.encode())
+    assert (batch.status, batch.imported_rows) == ("done", 1), batch.message
+    assert db.session.scalar(select(Comment.original_text)) == (
+        "First line\nsecond line, with a comma"
+    )

@@ -368,20 +368,37 @@ def _raw_rows(
 
 
 def _csv_rows(f: IO[str]) -> Iterator[tuple[int, list[Any]]]:
-    reader = csv.reader(f)
+    # Strict: a quotation mark opened and never closed would otherwise swallow every line after
+    # it into one cell, and the rest of the file would arrive as a single "comment".
+    reader = csv.reader(f, strict=True)
     number = 0
     while True:
+        starts_on = reader.line_num + 1
         try:
             cells = next(reader)
         except StopIteration:
             return
         except csv.Error as err:
-            raise ImportFileError(
-                f"The file could not be read as CSV after row {number}: {err}. "
-                "Save it from your spreadsheet as 'CSV UTF-8' and try again"
-            ) from err
+            raise ImportFileError(_csv_problem(str(err), number + 1, starts_on)) from err
         number += 1
         yield number, list(cells)
+
+
+def _csv_problem(error: str, row: int, line: int) -> str:
+    """What went wrong reading a CSV row, in words the team can act on."""
+    # Rows are numbered as a spreadsheet shows them; a cell over several lines moves the line.
+    where = f"Row {row}" + (f" (line {line} of the file)" if line != row else "")
+    if "unexpected end of data" in error or "expected after" in error:
+        return (
+            f"{where} opens a quotation mark (\") that is not "
+            "closed where it should be, so the lines after it would be read as one cell. "
+            "Correct the quotation marks in that row, or save the file from your spreadsheet "
+            "as 'CSV UTF-8', and upload it again. Nothing was imported"
+        )
+    return (
+        f"The file could not be read as CSV at {where.lower()}: {error}. Save it from "
+        "your spreadsheet as 'CSV UTF-8' and upload it again. Nothing was imported"
+    )
 
 
 @contextmanager
