@@ -347,7 +347,15 @@ def _you_said_we_did() -> list[YouSaidWeDid]:
 
 def test_every_resident_page_has_no_untranslated_interface_text(pseudo_app, client):
     pages = _resident_pages(client)
-    typed = ("Ada", "ada@example.org", "x" * 2001)  # what the resident typed in
+    from babel.dates import format_date
+
+    # What the resident typed in; the date they gave, written in their language.
+    typed = (
+        "Ada",
+        "ada@example.org",
+        "x" * 2001,
+        format_date(date(2025, 2, 3), "d MMMM y", PSEUDO),
+    )
     problems = {name: found for name, html in pages.items() if (found := untranslated(html, typed))}
     assert not problems, f"untranslated interface text (not marked with _()): {problems}"
     assert len(pages) >= 36, f"only {len(pages)} resident pages were checked"

@@ -223,6 +223,23 @@ def test_a_required_question_left_blank_does_not_stop_saving_for_later(app, clie
     )
 
 
+def test_change_from_check_your_answers_comes_back_to_it(app, client):
+    create_survey()
+    _complete(client)
+    check = client.get("/surveys/every-kind/check").get_data(as_text=True)
+    assert "Difficult" in check, "a rating reads as its words, not its number"
+    assert "3 February 2025" in check and "2025-02-03" not in check, "a date reads as a date"
+    change = re.search(r'href="(/surveys/every-kind/section/1\?change=1)#hospital"', check)
+    assert change, "the Change link says where it came from"
+    page = client.get(change.group(1)).get_data(as_text=True)
+    assert 'href="/surveys/every-kind/check"' in page, "Back goes back to check your answers"
+    changed = _post(
+        client, change.group(1), {**GOOD_FIRST_SECTION, "hospital": "Furness General Hospital"}
+    )
+    assert changed.headers["Location"].endswith("/surveys/every-kind/check")
+    assert _stored_answers()["hospital"] == "Furness General Hospital"
+
+
 def test_pressing_send_twice_records_one_submission_and_comments_once(app, client):
     create_survey()
     _complete(client)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import (
@@ -68,7 +69,13 @@ def privacy() -> str:
 @bp.route("/accessibility")
 @public
 def accessibility() -> str:
-    return render_template("survey/accessibility.html")
+    """The accessibility statement; its dates change by hand when it is reviewed or retested."""
+    return render_template(
+        "survey/accessibility.html",
+        prepared_on=date(2026, 11, 24),
+        reviewed_on=date(2026, 11, 24),
+        tested_on=date(2026, 11, 24),
+    )
 
 
 # --- the runner ---------------------------------------------------------------------------------
@@ -178,6 +185,7 @@ def section(slug: str, number: int) -> str | WResponse:
     current = sections[number - 1]
     questions = runner.visible_questions(current, answers)
     shown = _shown(survey)
+    changing = request.args.get("change") == "1"  # came from "Change" on check your answers
     if request.method == "POST":
         form = build_section_form(questions, answers, formdata=request.form, shown=shown)
         saving_for_later = request.form.get("action") == "save"
@@ -186,6 +194,12 @@ def section(slug: str, number: int) -> str | WResponse:
             runner.save_answers(response, current, values, loaded)
             if saving_for_later:
                 return redirect(url_for("survey.saved", slug=slug))
+            if changing:
+                # Back to check your answers, unless the change opened a question to answer.
+                missing = runner.first_unanswered(structure, loaded.values)
+                if missing is None:
+                    return redirect(url_for("survey.check_answers", slug=slug))
+                return redirect(url_for("survey.section", slug=slug, number=missing, change=1))
             after = runner.visible_sections(structure, loaded.values)
             if number < len(after):
                 return redirect(url_for("survey.section", slug=slug, number=number + 1))
@@ -206,11 +220,12 @@ def section(slug: str, number: int) -> str | WResponse:
                 return redirect(url_for("survey.saved", slug=slug))
     else:
         form = build_section_form(questions, answers, shown=shown)
-    back = (
-        url_for("survey.section", slug=slug, number=number - 1)
-        if number > 1
-        else url_for("survey.start", slug=slug)
-    )
+    if changing:
+        back = url_for("survey.check_answers", slug=slug)
+    elif number > 1:
+        back = url_for("survey.section", slug=slug, number=number - 1)
+    else:
+        back = url_for("survey.start", slug=slug)
     return render_template(
         "survey/section.html",
         survey=survey,
@@ -222,6 +237,15 @@ def section(slug: str, number: int) -> str | WResponse:
         total=len(sections),
         back=back,
     )
+
+
+@bp.app_template_filter("isodate")
+def isodate(value: Any) -> date | None:
+    """A stored date answer ("2025-02-03") as a date, to write it the resident's way."""
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        return None
 
 
 def _typed(field: Any) -> bool:

@@ -38,7 +38,7 @@ def _walk_through(page, base, check_axe):
         assert_accessible(page, "runner-section-2")
     press(page, "Continue")
     assert "Check your answers" in page.content()
-    assert "2025-02-03" in page.content(), "the date typed in the browser was not stored"
+    assert "3 February 2025" in page.content(), "the date typed in the browser was not stored"
     if check_axe:
         assert_accessible(page, "runner-check")
     press(page, "Send my answers")
