@@ -41,6 +41,13 @@ SURVEY = [
                 "options": ["Royal Preston Hospital", "Furness General Hospital"],
             },
             {"key": "views", "kind": "free_text_long", "text": "Tell us more"},
+            {
+                "key": "ease",
+                "kind": "rating",
+                "text": "How easy was it to park?",
+                "options": ["Very difficult", "Difficult", "Neither", "Easy", "Very easy"],
+            },
+            {"key": "visit_date", "kind": "date", "text": "When did you visit?"},
         ],
     )
 ]
@@ -54,11 +61,13 @@ def survey(app) -> Survey:
 
 def _sent(survey: Survey, views: str = WORDS) -> Response:
     started = runner.start_response(survey)
-    runner.save_answers(
-        started.response,
-        survey.sections[0],
-        {"hospital": "Furness General Hospital", "views": views},
-    )
+    answers = {
+        "hospital": "Furness General Hospital",
+        "views": views,
+        "ease": 2,
+        "visit_date": "2025-02-03",
+    }
+    runner.save_answers(started.response, survey.sections[0], answers)
     return runner.submit(started.response.id)
 
 
@@ -116,6 +125,9 @@ def test_the_copy_holds_their_answers_and_comments_and_is_audited(client, auth, 
     data = json.loads(reply.get_data(as_text=True))
     assert data["reference"] == sent.reference
     assert {"question": "Tell us more", "answer": WORDS} in data["answers"]
+    # As the resident saw them, not as stored (a rating's number, an ISO date).
+    assert {"question": "How easy was it to park?", "answer": "Difficult"} in data["answers"]
+    assert {"question": "When did you visit?", "answer": "3 February 2025"} in data["answers"]
     assert [c["text"] for c in data["comments"]] == [WORDS]
     exported = db.session.scalar(
         select(AuditEvent).where(AuditEvent.action == response_requests.RESPONSE_EXPORTED)
@@ -170,7 +182,7 @@ def test_deleting_removes_the_response_its_comments_and_every_copy_the_analysis_
     done = post_form(client, page, {"checked": "y"})
     assert done.status_code == 302
     followed = client.get(done.headers["Location"]).get_data(as_text=True)
-    assert f"Response {reference} deleted, with its 2 answers and 1 comment." in followed
+    assert f"Response {reference} deleted, with its 4 answers and 1 comment." in followed
 
     db.session.expire_all()
     assert db.session.get(Response, sent_id) is None

@@ -123,15 +123,23 @@ def show(response_id: int) -> ResponseRecord:
 
 def _answers(response: Response) -> list[Answered]:
     rows = db.session.execute(
-        select(Question.text, Answer.value)
+        select(Question.text, Question.kind, Question.options, Answer.value)
         .join(Answer, Answer.question_id == Question.id)
         .where(Answer.response_id == response.id)
         .order_by(Question.section_id, Question.position)
     ).all()
-    return [Answered(text, _shown(value)) for text, value in rows]
+    return [Answered(text, _shown(kind, options, value)) for text, kind, options, value in rows]
 
 
-def _shown(value: Any) -> str:
+def _shown(kind: str, options: list[str] | None, value: Any) -> str:
+    """An answer as the resident saw it: a rating's words, a date written out, a list joined."""
+    if kind == "rating" and isinstance(value, int) and options and 0 < value <= len(options):
+        return options[value - 1]
+    if kind == "date" and isinstance(value, str):
+        try:
+            return date.fromisoformat(value).strftime("%-d %B %Y")
+        except ValueError:
+            return value
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     if isinstance(value, dict):
