@@ -672,3 +672,9 @@ def test_a_quoted_comment_over_several_lines_is_still_one_comment(client, auth):
     assert db.session.scalar(select(Comment.original_text)) == (
         "First line\nsecond line, with a comma"
     )
+
+
+def test_the_result_counts_one_comment_as_one_comment(client, auth):
+    auth.login(Role.ENGAGEMENT)
+    batch = _import(client, (HEADER + "Only one,03/02/2024,Blackpool,R1\n").encode())
+    assert batch.message.startswith("Imported 1 comment."), batch.message

@@ -923,7 +923,7 @@ def _import_good_rows(
     if chunk and not _import_chunk(batch_id, source, mapping, chunk, done):
         return
     batch = get_batch(batch_id)
-    parts = [f"Imported {batch.imported_rows:,} comments."]
+    parts = [f"Imported {batch.imported_rows:,} comment{'' if batch.imported_rows == 1 else 's'}."]
     if batch.duplicate_rows:
         parts.append(f"{batch.duplicate_rows:,} rows were already in Engage and were skipped.")
     if batch.error_rows:
