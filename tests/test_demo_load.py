@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import func, select
 
@@ -71,3 +73,20 @@ def test_loading_again_adds_nothing_and_staff_can_sign_in(app, client):
     assert len(bulk) == 1, "a bulk load is one audit event, not one per row"
     assert bulk[0].after["create Comment"] == _count(Comment)
     assert _count(AuditEvent, AuditEvent.entity_type == "Person") == 0
+
+
+def test_the_links_the_demo_confirms_name_real_themes_and_2026_27_intentions():
+    """The demo stands in for a person's review: each link it confirms must exist to confirm."""
+    import yaml
+
+    from engage.services.demo import DEMO_LINKS
+    from topics.taxonomy import builtin_taxonomy
+
+    catalogue = yaml.safe_load(
+        (Path(__file__).resolve().parents[1] / "engage/data/intentions.yaml").read_text()
+    )
+    keys = {i["key"] for i in catalogue["intentions"]}
+    slugs = set(builtin_taxonomy().slugs())
+    assert set(DEMO_LINKS) <= slugs, set(DEMO_LINKS) - slugs
+    assert set(DEMO_LINKS.values()) <= keys, set(DEMO_LINKS.values()) - keys
+    assert all(key.startswith("2026-27/") for key in DEMO_LINKS.values())
