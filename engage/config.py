@@ -132,6 +132,19 @@ class EnvSettings:
             "ENGAGE_PRIVACY_CONTACT": os.environ.get("ENGAGE_PRIVACY_CONTACT")
             or os.environ.get("ENGAGE_MAIL_FROM")
             or "engage@lancashireandsouthcumbria.icb.nhs.uk",
+            # How residents reach the engagement team wherever a page tells them to contact it
+            # (help, other formats, the accessibility statement). The defaults are the demo's:
+            # 01632 960000 is an Ofcom number reserved for drama, so it reaches nobody, and the
+            # address says it is not real. The ICB sets its own; the address is one line with
+            # commas between the lines of the address.
+            "ENGAGE_CONTACT_EMAIL": os.environ.get("ENGAGE_CONTACT_EMAIL")
+            or os.environ.get("ENGAGE_PRIVACY_CONTACT")
+            or os.environ.get("ENGAGE_MAIL_FROM")
+            or "engage@lancashireandsouthcumbria.icb.nhs.uk",
+            "ENGAGE_CONTACT_PHONE": os.environ.get("ENGAGE_CONTACT_PHONE") or "01632 960000",
+            "ENGAGE_CONTACT_ADDRESS": os.environ.get("ENGAGE_CONTACT_ADDRESS")
+            or "Engagement team (a demo address that is not real), "
+            "NHS Lancashire and South Cumbria Integrated Care Board, 1 Example Street, Preston",
             # The topic pipeline: "packaged" is the MiniLM model shipped in a pip package;
             # "hashing" (no model) exists for tests of the run machinery, never for analysis.
             "ENGAGE_TOPICS_EMBEDDER": os.environ.get("ENGAGE_TOPICS_EMBEDDER") or "packaged",
