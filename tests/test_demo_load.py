@@ -86,7 +86,7 @@ def test_the_links_the_demo_confirms_name_real_themes_and_2026_27_intentions():
         (Path(__file__).resolve().parents[1] / "engage/data/intentions.yaml").read_text()
     )
     keys = {i["key"] for i in catalogue["intentions"]}
-    slugs = set(builtin_taxonomy().slugs())
+    slugs = set(builtin_taxonomy().slugs)
     assert set(DEMO_LINKS) <= slugs, set(DEMO_LINKS) - slugs
     assert set(DEMO_LINKS.values()) <= keys, set(DEMO_LINKS.values()) - keys
     assert all(key.startswith("2026-27/") for key in DEMO_LINKS.values())
