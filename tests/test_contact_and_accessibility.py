@@ -162,3 +162,17 @@ def test_the_statement_is_translated_with_its_dates_and_contacts(configured, cli
     assert "24 listopada 2026" in html, "the dates are not written the Polish way"
     assert 'href="tel:+441632960123"' in html and f"mailto:{EMAIL}" in html
     assert 'lang="en" dir="ltr"' in html, "the English address is not marked as English"
+
+
+def test_a_panel_only_survey_and_an_error_page_say_how_to_reach_the_team(configured, client):
+    @configured.route("/broken-page")
+    def broken():  # pragma: no cover - exercised through the client
+        raise RuntimeError("deliberate")
+
+    broken.is_public = True
+    create_survey(slug="panel-wave", audience="panel")
+    panel_only = client.get("/surveys/panel-wave").get_data(as_text=True)
+    assert "contact the engagement team" in panel_only and PHONE in panel_only
+    failed = client.get("/broken-page")
+    assert failed.status_code == 500
+    assert PHONE in failed.get_data(as_text=True) and EMAIL in failed.get_data(as_text=True)
