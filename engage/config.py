@@ -42,6 +42,10 @@ class EnvSettings:
     small_number_threshold: int
     session_cookie_secure: bool
     ratelimit_login: str
+    # The engagement team's own details, as set (None when left to the demo's placeholders).
+    contact_email: str | None = None
+    contact_phone: str | None = None
+    contact_address: str | None = None
 
     @classmethod
     def from_environ(cls, environ: dict[str, str] | None = None) -> EnvSettings:
@@ -60,6 +64,12 @@ class EnvSettings:
                 e.get("ENGAGE_SECURE_COOKIES"), default=env == "production"
             ),
             ratelimit_login=e.get("ENGAGE_RATELIMIT_LOGIN") or "10 per minute;50 per hour",
+            contact_email=e.get("ENGAGE_CONTACT_EMAIL")
+            or e.get("ENGAGE_PRIVACY_CONTACT")
+            or e.get("ENGAGE_MAIL_FROM")
+            or None,
+            contact_phone=e.get("ENGAGE_CONTACT_PHONE") or None,
+            contact_address=e.get("ENGAGE_CONTACT_ADDRESS") or None,
         )
 
     def check(self) -> None:
@@ -75,6 +85,22 @@ class EnvSettings:
             problems.append("set ENGAGE_SECRET_KEY to a random value of at least 32 characters")
         if self.database_url.startswith("sqlite"):
             problems.append("set ENGAGE_DATABASE_URL to a PostgreSQL database")
+        # The privacy notice, accessibility statement and help pages give residents these; the
+        # demo's placeholders (a drama number, a made-up address) must never reach the public.
+        missing = [
+            name
+            for name, value in (
+                ("ENGAGE_CONTACT_EMAIL", self.contact_email),
+                ("ENGAGE_CONTACT_PHONE", self.contact_phone),
+                ("ENGAGE_CONTACT_ADDRESS", self.contact_address),
+            )
+            if not (value or "").strip()
+        ]
+        if missing:
+            problems.append(
+                f"set {', '.join(missing)} to the engagement team's own contact details, which "
+                "residents are given on the privacy notice and help pages"
+            )
         if problems:
             raise ConfigError("Refusing to start in production: " + "; ".join(problems) + ".")
 

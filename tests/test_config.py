@@ -37,6 +37,13 @@ def test_environment_variables_override_defaults(tmp_path):
     assert flask_config["WTF_CSRF_TIME_LIMIT"] is None, "CSRF must not expire mid-survey"
 
 
+CONTACT = {
+    "ENGAGE_CONTACT_EMAIL": "engagement@example.nhs.uk",
+    "ENGAGE_CONTACT_PHONE": "01772 000000",
+    "ENGAGE_CONTACT_ADDRESS": "Engagement team, Example House, Preston",
+}
+
+
 @pytest.mark.parametrize(
     ("environ", "message"),
     [
@@ -68,10 +75,29 @@ def test_production_with_real_settings_is_accepted_and_cookies_are_secure(tmp_pa
             "ENGAGE_SECRET_KEY": STRONG,
             "ENGAGE_DATABASE_URL": "postgresql://db/engage",
             "ENGAGE_INSTANCE_PATH": str(tmp_path),
+            **CONTACT,
         }
     )
     settings.check()
     assert settings.to_flask()["SESSION_COOKIE_SECURE"] is True
+
+
+def test_production_refuses_to_give_residents_the_demo_contact_details(tmp_path):
+    base = {
+        "ENGAGE_ENV": "production",
+        "ENGAGE_SECRET_KEY": STRONG,
+        "ENGAGE_DATABASE_URL": "postgresql://db/engage",
+        "ENGAGE_INSTANCE_PATH": str(tmp_path),
+    }
+    without_phone = {k: v for k, v in CONTACT.items() if k != "ENGAGE_CONTACT_PHONE"}
+    with pytest.raises(ConfigError, match="set ENGAGE_CONTACT_PHONE to the engagement team"):
+        EnvSettings.from_environ({**base, **without_phone}).check()
+    with pytest.raises(ConfigError, match="ENGAGE_CONTACT_EMAIL, ENGAGE_CONTACT_PHONE"):
+        EnvSettings.from_environ(base).check()
+    # The privacy mailbox serves as the contact email when no other is given.
+    only_privacy = {**without_phone, "ENGAGE_CONTACT_PHONE": "01772 000000"}
+    only_privacy["ENGAGE_PRIVACY_CONTACT"] = only_privacy.pop("ENGAGE_CONTACT_EMAIL")
+    EnvSettings.from_environ({**base, **only_privacy}).check()
 
 
 def test_create_app_refuses_to_start_in_production_with_the_demo_secret(monkeypatch, tmp_path):

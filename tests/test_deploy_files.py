@@ -38,3 +38,5 @@ def test_production_settings_leave_no_demo_defaults():
     assert env["ENGAGE_SECRET_KEY"].startswith("${ENGAGE_SECRET_KEY:?"), "the secret must be given"
     assert env["ENGAGE_DATABASE_URL"].startswith("postgresql://")
     assert env["ENGAGE_REDIS_URL"].startswith("redis://")
+    for name in ("ENGAGE_CONTACT_EMAIL", "ENGAGE_CONTACT_PHONE", "ENGAGE_CONTACT_ADDRESS"):
+        assert env[name].startswith(f"${{{name}:?"), f"{name} must be given, not defaulted"
