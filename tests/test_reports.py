@@ -191,8 +191,10 @@ def test_every_report_page_suppresses_small_counts_and_their_complement(client, 
         table = html.split('id="table-place"')[1].split("</table>")[0]
         assert "Blackpool" in table and ">40<" in table, url
         assert ">3<" not in table and ">25<" not in table, f"{url} reveals a hidden cell"
-        assert table.count("fewer than 10") == 2, url
+        assert table.count("fewer than 10") == 1, f"{url}: only Lancashire's 3 is small"
+        assert table.count("not shown") == 1, f"{url}: Pennine's 25 is hidden to protect it"
         assert "Lancashire: fewer than 10" in html, f"{url}: the chart says it in words too"
+        assert "Pennine: not shown" in html, f"{url}: the chart says it in words too"
 
 
 def test_lists_suppress_small_counts(client, auth):

@@ -7,6 +7,7 @@ from datetime import date
 from engage.extensions import db
 from engage.models import Demographics, Person, Place, Response, Role
 from engage.services import representativeness as rep
+from engage.services.suppression import Hidden
 from tests.factories import create_survey
 
 
@@ -62,13 +63,34 @@ def test_places_are_compared_with_census_shares_and_gaps_flagged(app):
 def test_small_counts_are_suppressed_and_missing_population_is_said(app):
     bpl, _ = _world()
     survey = create_survey()
-    _responses(survey, bpl, 12, age_band="25-34")
+    _responses(survey, bpl, 40, age_band="25-34")
+    _responses(survey, bpl, 12, age_band="45-54")
     _responses(survey, bpl, 3, age_band="75+")
     age = next(b for b in rep.for_survey(survey.id) if b.dimension == "age_band")
     rows = {r.category: r for r in age.rows}
-    assert rows["25-34"].responses == 12
+    assert rows["45-54"].responses == 12
     assert rows["75+"].responses is None and rows["75+"].share is None, "3 is below 10"
+    assert rows["75+"].hidden is Hidden.SMALL
     assert "No population figures are loaded for age group" in age.missing_note
+
+
+def test_a_group_alone_under_ten_cannot_be_worked_out_from_the_shares(app, client, auth):
+    bpl, _ = _world()
+    survey = create_survey()
+    _responses(survey, bpl, 40, age_band="25-34")
+    _responses(survey, bpl, 3, age_band="75+")
+    age = next(b for b in rep.for_survey(survey.id) if b.dimension == "age_band")
+    rows = {r.category: r for r in age.rows}
+    # "40 is 93% of those who said" gives 43, and so the 3, unless the 40 is hidden too.
+    assert rows["25-34"].responses is None and rows["25-34"].share is None
+    assert rows["25-34"].hidden is Hidden.PROTECTS and rows["75+"].hidden is Hidden.SMALL
+    assert all(r.share in (None, 0) for r in age.rows), "no share gives the total away"
+    auth.login(Role.ENGAGEMENT)
+    html = client.get(f"/staff/insight/representativeness/{survey.id}").get_data(as_text=True)
+    table = html.split("<h2>Age group</h2>")[1].split("<h2>")[0]
+    assert ">75+</th>" in table and "fewer than 10" in table, "the 3 is small"
+    assert "not shown" in table and ">40<" not in table, "the 40 is not said to be small"
+    assert "cannot be worked out from the shares" in table
 
 
 def test_the_team_sees_the_page_and_others_do_not(app, client, auth):

@@ -3,7 +3,9 @@
 No JavaScript and no CDN, so they work under the strict CSP and print. Each chart has
 ``role="img"``, a title and a description naming every value; pages put the same numbers in a
 table beside it. Colours are presentation attributes (the CSP forbids inline styles).
-Suppressed values are drawn as no bar (or a gap in the line) and labelled in words.
+Suppressed values are drawn as no bar (or a gap in the line) and labelled in words: "fewer
+than 10" for a small count, "not shown" for one hidden so that a small count cannot be worked
+out (see ``engage.services.suppression``).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Callable, Sequence
 
 from markupsafe import Markup, escape
 
-from engage.services.suppression import Cell, describe
+from engage.services.suppression import Cell, Hidden, describe
 
 BLUE = "#005eb8"  # NHS blue
 TEXT = "#212b32"
@@ -22,7 +24,7 @@ FONT = "Frutiger W01, Arial, sans-serif"
 
 
 def _describe_cells(cells: Sequence[Cell], threshold: int, label: Callable[[str], str]) -> str:
-    return "; ".join(f"{label(c.label)}: {describe(c.value, threshold)}" for c in cells)
+    return "; ".join(f"{label(c.label)}: {c.describe(threshold)}" for c in cells)
 
 
 def bar_chart(
@@ -57,7 +59,7 @@ def bar_chart(
         if cell.value is None:
             parts.append(
                 f'<text x="{label_width + 8}" y="{y + 19}" fill="{GREY}" font-style="italic">'
-                f"{escape(describe(None, threshold))}</text>"
+                f"{escape(cell.describe(threshold))}</text>"
             )
             continue
         length = round(bar_width * cell.value / largest, 1)
@@ -105,6 +107,8 @@ def line_chart(
     def point(i: int, value: int) -> tuple[float, float]:
         return left + i * step, top + plot_h - plot_h * value / largest
 
+    # Each gap is marked with why: "*" a small count, "†" one hidden to protect a small one.
+    marks = {Hidden.SMALL: "*", Hidden.PROTECTS: "†"}
     segment: list[str] = []
     segments: list[list[str]] = []
     for i, cell in enumerate(cells):
@@ -115,7 +119,7 @@ def line_chart(
             x = left + i * step
             parts.append(
                 f'<text x="{x:.1f}" y="{top + plot_h - 6}" text-anchor="middle" '
-                f'fill="{GREY}" font-style="italic">*</text>'
+                f'fill="{GREY}" font-style="italic">{marks[cell.hidden or Hidden.PROTECTS]}</text>'
             )
             continue
         x, y = point(i, cell.value)
@@ -139,10 +143,16 @@ def line_chart(
             f'transform="rotate(-35 {x:.1f} {top + plot_h + 18})">'
             f"{escape(label(cell.label))}</text>"
         )
-    if any(c.value is None for c in cells):
+    gaps = {c.hidden for c in cells if c.value is None}
+    keys = [
+        f"{marks[why]} {describe(None, threshold, why)}"
+        for why in (Hidden.SMALL, Hidden.PROTECTS)
+        if why in gaps
+    ]
+    if keys:
         parts.append(
             f'<text x="{left}" y="{height - 4}" fill="{GREY}">'
-            f"* {escape(describe(None, threshold))}: not drawn</text>"
+            f"{escape(', '.join(keys))}: not drawn</text>"
         )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704  # nosec B704 - every text inside went through escape()

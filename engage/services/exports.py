@@ -17,7 +17,7 @@ from openpyxl.styles import Font
 
 from engage.services import reports
 from engage.services.reports import IntentionRow, IntentionSummary, ThemeRow, ThemeSummary
-from engage.services.suppression import describe
+from engage.services.suppression import NOT_SHOWN, Cell, Hidden, SuppressedTable, describe
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 Value = str | int | None
@@ -26,7 +26,11 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def safe(value: Value, threshold: int) -> str | int:
-    """A cell as it may be written: suppressed counts in words, formulas defused."""
+    """A cell as it may be written: suppressed counts in words, formulas defused.
+
+    A bare None is a count hidden for being small; one hidden for another reason arrives
+    already in words (``_count``, ``_cell``).
+    """
     if value is None:
         return describe(None, threshold)
     if isinstance(value, int):
@@ -39,21 +43,37 @@ def _heading(title: str, filters: reports.ReportFilter, threshold: int) -> list[
         [title],
         [f"Produced {datetime.now(UTC):%-d %B %Y} by Engage, NHS Lancashire and South Cumbria ICB"],
         [
-            f"Counts from 1 to {threshold - 1} are shown as 'fewer than {threshold}', and so is "
-            "at least one other count in the same table, so that none can be worked out."
+            f"Counts from 1 to {threshold - 1} are shown as 'fewer than {threshold}'. In a table "
+            f"that has one, at least one other count is '{NOT_SHOWN}': it can be any size, and "
+            f"is hidden so that a group of fewer than {threshold} cannot be worked out from the "
+            "total."
         ],
     ]
     lines += [[line] for line in filters.describe()]
     return [*lines, []]
 
 
+def _count(value: int | None, hidden: Hidden | None, threshold: int) -> Value:
+    """A count as written: the number, or why it is hidden in the pages' words."""
+    return value if value is not None else describe(None, threshold, hidden)
+
+
+def _cell(cell: Cell, threshold: int) -> Value:
+    return _count(cell.value, cell.hidden, threshold)
+
+
+def _total(table: SuppressedTable, threshold: int) -> Value:
+    return _count(table.total, table.total_hidden, threshold)
+
+
 def _report_rows(summary: IntentionSummary | ThemeSummary) -> list[list[Value]]:
     t = summary.threshold
+    counts = summary.counts
     rows: list[list[Value]] = [["Section", "Group", "Value"]]
-    rows.append(["Summary", "Comments", summary.counts.comments])
-    rows.append(["Summary", "Respondents", summary.counts.respondents])
+    rows.append(["Summary", "Comments", _count(counts.comments, counts.comments_hidden, t)])
+    rows.append(["Summary", "Respondents", counts.respondents])
     if isinstance(summary, IntentionSummary):
-        rows += [["Confirmed theme (comments)", c.label, c.value] for c in summary.themes.cells]
+        rows += [["Confirmed theme (comments)", c.label, _cell(c, t)] for c in summary.themes.cells]
         rows += [
             ["Suggested theme, not yet confirmed (not counted)", s.name, ""]
             for s in summary.suggested_themes
@@ -72,15 +92,13 @@ def _report_rows(summary: IntentionSummary | ThemeSummary) -> list[list[Value]]:
         return rows
     trend = f"Comments by {summary.trend.period}"
     rows += [
-        [trend, reports.period_label(c.label, summary.trend.period), c.value]
+        [trend, reports.period_label(c.label, summary.trend.period), _cell(c, t)]
         for c in summary.trend.table.cells
     ]
     for breakdown in summary.breakdowns:
-        rows += [
-            [f"Respondents by {breakdown.label.lower()}", c.label, c.value]
-            for c in breakdown.table.cells
-        ]
-        rows.append([f"Respondents by {breakdown.label.lower()}", "All", breakdown.table.total])
+        section = f"Respondents by {breakdown.label.lower()}"
+        rows += [[section, c.label, _cell(c, t)] for c in breakdown.table.cells]
+        rows.append([section, "All", _total(breakdown.table, t)])
     rows += [[f"Quote ({q.theme}, {q.received})", "", q.text] for q in summary.quotes]
     return rows
 
@@ -100,7 +118,14 @@ def intentions_table(
     table = _heading("Commissioning intentions: what residents said", filters, threshold)
     table.append(["Year", "Domain", "Intention", "Confirmed themes", "Comments", "Respondents"])
     table += [
-        [r.year, r.domain, r.title, r.linked_themes, r.counts.comments, r.counts.respondents]
+        [
+            r.year,
+            r.domain,
+            r.title,
+            r.linked_themes,
+            _count(r.counts.comments, r.counts.comments_hidden, threshold),
+            r.counts.respondents,
+        ]
         for r in rows
     ]
     return table
@@ -111,7 +136,15 @@ def themes_table(
 ) -> list[list[Value]]:
     table = _heading("Themes: what residents said", filters, threshold)
     table.append(["Theme", "Confirmed intentions", "Comments", "Respondents"])
-    table += [[r.name, r.linked_intentions, r.counts.comments, r.counts.respondents] for r in rows]
+    table += [
+        [
+            r.name,
+            r.linked_intentions,
+            _count(r.counts.comments, r.counts.comments_hidden, threshold),
+            r.counts.respondents,
+        ]
+        for r in rows
+    ]
     return table
 
 

@@ -45,7 +45,9 @@ from engage.services import themes as theme_service
 from engage.services.errors import NotFound
 from engage.services.suppression import (
     Cell,
+    Hidden,
     SuppressedTable,
+    is_small,
     suppress_count,
     suppress_table,
 )
@@ -97,8 +99,12 @@ class ReportFilter:
 
 @dataclass(frozen=True)
 class Counts:
+    """A report's headline numbers; when hidden, respondents are always fewer than the threshold."""
+
     comments: int | None
     respondents: int | None
+    # Comments are hidden with too few respondents even when there are many of them.
+    comments_hidden: Hidden | None = None
 
 
 @dataclass(frozen=True)
@@ -128,6 +134,7 @@ class LinkedTheme:
     name: str
     state: str  # confirmed or suggested
     comments: int | None  # None when suppressed or (for suggested links) not counted
+    hidden: Hidden | None = None  # why comments is None, for a confirmed link
 
 
 @dataclass(frozen=True)
@@ -306,10 +313,12 @@ def intention_summary(intention_id: int, filters: ReportFilter | None = None) ->
             limit,
         )
         if not report.too_few
-        else SuppressedTable([Cell(n, None) for n in confirmed.values()], None)
+        else _all_hidden(
+            [(confirmed[t], agg.theme_comments.get(t, 0)) for t in confirmed], agg.comments, limit
+        )
     )
     linked = [
-        LinkedTheme(tid, cell.label, "confirmed", cell.value)
+        LinkedTheme(tid, cell.label, "confirmed", cell.value, cell.hidden)
         for tid, cell in zip(confirmed, themes.cells, strict=True)
     ]
     suggested = [
@@ -636,8 +645,18 @@ def _aggregate(scoped: Any, representative: set[int]) -> _Aggregates:
 
 def _counts(comments: int, respondents: int, *, limit: int) -> Counts:
     if suppress_count(respondents, limit) is None or suppress_count(comments, limit) is None:
-        return Counts(None, None)
+        why = Hidden.SMALL if is_small(comments, limit) else Hidden.PROTECTS
+        return Counts(None, None, why)
     return Counts(comments, respondents)
+
+
+def _all_hidden(counts: Sequence[tuple[str, int]], total: int, limit: int) -> SuppressedTable:
+    """A table about too few people: nothing shown, each count saying truly why."""
+
+    def why(n: int) -> Hidden:
+        return Hidden.SMALL if is_small(n, limit) else Hidden.PROTECTS
+
+    return SuppressedTable([Cell(k, None, why(n)) for k, n in counts], None, why(total))
 
 
 def _no_jit() -> None:
@@ -673,8 +692,8 @@ def _report(
             limit,
             filters,
             counts,
-            Trend(period, SuppressedTable([], None)),
-            [Breakdown(d, label, SuppressedTable([], None)) for d, label in DIMENSIONS],
+            Trend(period, _all_hidden([], agg.comments, limit)),
+            [Breakdown(d, name, _all_hidden([], agg.respondents, limit)) for d, name in DIMENSIONS],
             [],
         )
         return hidden, agg

@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 from engage.extensions import db
 from engage.models import Demographics, Person, Place, PopulationFigure, Response
 from engage.services.demographics import AGE_BANDS, ETHNIC_GROUPS, SEXES
+from engage.services.suppression import Hidden, suppress_table
 
 DIMENSIONS = (
     ("place", "Where they live"),
@@ -48,10 +49,11 @@ UNDER_REPRESENTED_RATIO = 0.8
 @dataclass
 class Row:
     category: str
-    responses: int | None  # None when suppressed as a small number
+    responses: int | None  # None when suppressed
     share: float | None
     population_share: float | None
     under_represented: bool
+    hidden: Hidden | None = None  # why responses is None: it reads "fewer than 10" or "not shown"
 
 
 @dataclass
@@ -65,6 +67,11 @@ class Breakdown:
     missing_note: str | None
     # The areas (local authorities, or for places the ICB's places) with no figure here.
     missing_areas: list[str] = field(default_factory=list)
+
+    @property
+    def protects(self) -> bool:
+        """True when a count here is hidden only to protect a small one (it reads "not shown")."""
+        return any(r.hidden is Hidden.PROTECTS for r in self.rows)
 
 
 class PopulationFileError(ValueError):
@@ -547,8 +554,13 @@ def _breakdown(
     population, source, verified, covered = _population(dimension, names)
     known = sum(counts.values())
     pop_total = sum(population.values())
+    categories = sorted(set(counts) | set(population), key=_category_order(dimension))
+    # Each share gives away the total (responses / share), so a group hidden on its own could
+    # be worked out from it: suppress the counts as a table beside that total.
+    table = suppress_table([(c, counts.get(c, 0)) for c in categories], known, threshold)
+    shares_shown = table.total is not None and any(c.value for c in table.cells)
     rows = []
-    for category in sorted(set(counts) | set(population), key=_category_order(dimension)):
+    for category, cell in zip(categories, table.cells, strict=True):
         n = counts.get(category, 0)
         share = n / known if known else None
         pop_share = (
@@ -559,10 +571,8 @@ def _breakdown(
             and share is not None
             and share < UNDER_REPRESENTED_RATIO * pop_share
         )
-        small = 0 < n < threshold
-        rows.append(
-            Row(category, None if small else n, None if small else share, pop_share, flagged)
-        )
+        shown_share = share if cell.value is not None and shares_shown else None
+        rows.append(Row(category, cell.value, shown_share, pop_share, flagged, cell.hidden))
     note, missing = _missing_note(dimension, label, covered)
     return Breakdown(
         dimension,

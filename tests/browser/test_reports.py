@@ -39,7 +39,8 @@ def test_every_report_page_passes_axe_and_prints_without_the_site_chrome(page, r
     assert_accessible(page, "reports-intentions")
     page.goto(f"{report_server}/staff/reports/intentions/1")
     assert page.locator("svg.engage-chart[role=img]").count() == 6, "trend and five breakdowns"
-    assert "fewer than 10" in page.content()
+    assert "fewer than 10" in page.content(), "February's 4 comments"
+    assert "not shown" in page.content(), "May's 15, hidden so that February's cannot be worked out"
     assert_accessible(page, "reports-intention")
     page.goto(f"{report_server}/staff/reports/themes")
     assert_accessible(page, "reports-themes")
