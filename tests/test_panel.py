@@ -261,3 +261,44 @@ def test_engagement_team_manages_a_ppg(client, auth):
     db.session.expire_all()
     assert db.session.get(PpgMembership, membership.id).left_on is not None
     assert "Cathedral Quarter Surgery" in client.get("/staff/ppgs").get_data(as_text=True)
+
+
+def test_a_resident_who_asks_for_letters_is_asked_where_to_write(client):
+    """'Letter' with no address made a member the team had no way to reach."""
+    letters = {**JOIN, "email": "", "contact_preference": "post"}
+    refused = _join(client, **letters)
+    assert refused.status_code == 200
+    assert "Enter your postal address, or choose another way to contact you" in (
+        refused.get_data(as_text=True)
+    )
+    assert _count(Person) == 0
+    address = "12 Church Street\nBlackburn"
+    assert _join(client, **letters, address=address).status_code == 302
+    person = db.session.scalar(select(Person))
+    assert (person.contact_preference, person.address) == ("post", address)
+
+
+def test_the_address_is_in_a_subject_access_export_and_goes_with_erasure(client):
+    _join(client, address="12 Church Street\nBlackburn")
+    person = db.session.scalar(select(Person))
+    from engage.services import panel, subject_access
+
+    exported = subject_access.export_person(person.id, requested_by="test")
+    assert exported["contact_details"]["postal_address"] == "12 Church Street\nBlackburn"
+    panel.erase(person.id)
+    db.session.expire_all()
+    assert db.session.get(Person, person.id).address is None
+
+
+def test_changing_to_letters_without_an_address_is_refused_on_the_profile(client):
+    _join(client)
+    link = _profile_link()
+    page = client.get(link)
+    assert page.status_code == 200
+    changed = post_form(
+        client, link, {"contact_preference": "post", "place": "elsewhere", "address": ""}
+    )
+    assert "Enter your postal address, or choose another way to contact you" in (
+        changed.get_data(as_text=True)
+    )
+    assert db.session.scalar(select(Person.contact_preference)) == "email"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, SmallInteger, String, UniqueConstraint
+from sqlalchemy import ForeignKey, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engage.models.base import Base, utcnow
@@ -53,6 +53,8 @@ class Person(Base):
     family_name: Mapped[str | None] = mapped_column(String(80))
     email: Mapped[str | None] = mapped_column(String(254), index=True)
     phone: Mapped[str | None] = mapped_column(String(30))
+    # Only for members who asked to be contacted by letter (the join form asks for it then).
+    address: Mapped[str | None] = mapped_column(Text)
     postcode: Mapped[str | None] = mapped_column(String(10))
     place_id: Mapped[int | None] = mapped_column(ForeignKey("place.id"))
     contact_preference: Mapped[str | None] = mapped_column(String(10))

@@ -13,6 +13,7 @@ from wtforms import (
     SelectField,
     SelectMultipleField,
     StringField,
+    TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
@@ -112,7 +113,47 @@ class CommunicationMixin:
     )
 
 
-class JoinPanelForm(CommunicationMixin, DemographicsMixin, FlaskForm):
+class ContactMixin:
+    """The contact detail a member's chosen way of contact needs, checked on join and change."""
+
+    contact_preference: RadioField
+    phone: StringField
+    address = TextAreaField(
+        _l("Postal address (optional)"),
+        description=_l("We need this only if you would like us to write to you by letter"),
+        validators=[
+            Optional(),
+            Length(max=300, message=_l("Postal address must be 300 characters or fewer")),
+        ],
+    )
+
+    def contact_detail_given(self, email: str | None) -> bool:
+        # Stripped: Optional() lets spaces past the other checks, and spaces are no address.
+        choice, ok = self.contact_preference.data, True
+        if choice == "email" and not (email or "").strip():
+            if hasattr(self, "email"):
+                self.email.errors = [
+                    _l("Enter your email address, or choose another way to contact you")
+                ]
+            else:  # changing details: the email address is the one they joined with
+                self.contact_preference.errors = [
+                    _l("We do not have an email address for you, so choose another way")
+                ]
+            ok = False
+        if choice in ("text", "phone") and not (self.phone.data or "").strip():
+            self.phone.errors = [
+                _l("Enter your phone number, or choose another way to contact you")
+            ]
+            ok = False
+        if choice == "post" and not (self.address.data or "").strip():
+            self.address.errors = [
+                _l("Enter your postal address, or choose another way to contact you")
+            ]
+            ok = False
+        return ok
+
+
+class JoinPanelForm(ContactMixin, CommunicationMixin, DemographicsMixin, FlaskForm):
     given_name = StringField(
         _l("First name"), validators=[InputRequired(_l("Enter your first name")), Length(max=80)]
     )
@@ -145,21 +186,7 @@ class JoinPanelForm(CommunicationMixin, DemographicsMixin, FlaskForm):
 
     def validate(self, extra_validators: Any = None) -> bool:
         ok = super().validate(extra_validators)
-        # The contact detail needed depends on the chosen way of contact.
-        # Stripped: Optional() lets spaces past the other checks, and spaces are no address.
-        if self.contact_preference.data == "email" and not (self.email.data or "").strip():
-            self.email.errors = [
-                _l("Enter your email address, or choose another way to contact you")
-            ]
-            ok = False
-        if (
-            self.contact_preference.data in ("text", "phone")
-            and not (self.phone.data or "").strip()
-        ):
-            self.phone.errors = [
-                _l("Enter your phone number, or choose another way to contact you")
-            ]
-            ok = False
+        ok = self.contact_detail_given(self.email.data) and ok
         answered = any(getattr(self, key).data for key in DEMOGRAPHIC_FIELDS)
         if answered and not self.consent_demographics.data:
             # Special-category answers are kept only with this consent: never drop them silently.
@@ -173,7 +200,7 @@ class JoinPanelForm(CommunicationMixin, DemographicsMixin, FlaskForm):
         return ok
 
 
-class ProfileForm(CommunicationMixin, DemographicsMixin, FlaskForm):
+class ProfileForm(ContactMixin, CommunicationMixin, DemographicsMixin, FlaskForm):
     # Unticking consent here withdraws it, and the answers about the person are deleted.
     phone = StringField(_l("Phone number (optional)"), validators=[Optional(), Length(max=30)])
     contact_preference = RadioField(
@@ -184,6 +211,12 @@ class ProfileForm(CommunicationMixin, DemographicsMixin, FlaskForm):
     place = SelectField(
         _l("Where do you live?"), validators=[InputRequired(_l("Select where you live"))]
     )
+    # The address they joined with; set by the view, since this form cannot change it.
+    person_email: str | None = None
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        ok = super().validate(extra_validators)
+        return self.contact_detail_given(self.person_email) and ok
 
 
 class RequestLinkForm(FlaskForm):

@@ -108,6 +108,7 @@ def join() -> str | Response:
                     family_name=form.family_name.data or None,
                     email=(form.email.data or "").strip() or None,
                     phone=(form.phone.data or "").strip() or None,
+                    address=(form.address.data or "").strip() or None,
                     postcode=_postcode(form.postcode.data),
                     place_id=_place_id(form.place.data),
                     contact_preference=form.contact_preference.data or "email",
@@ -150,12 +151,14 @@ def profile(token: str) -> str | Response:
     person = _person(token)
     i18n.remember_person_language(person.preferred_language)
     form = _resident_form(ProfileForm())
+    form.person_email = person.email
     if request.method == "GET":
         form.preferred_language.data = person.preferred_language or "en"
         form.communication_needs.data = list(person.communication_needs or [])
         form.communication_other.data = person.communication_other
         form.contact_preference.data = person.contact_preference
         form.phone.data = person.phone
+        form.address.data = person.address
         form.place.data = str(person.place_id) if person.place_id else SOMEWHERE_ELSE
         if person.demographics is not None:
             for key in DEMOGRAPHIC_FIELDS:
@@ -170,6 +173,7 @@ def profile(token: str) -> str | Response:
             _demographics(form),
             bool(form.consent_demographics.data),
             _communication(form),
+            address=(form.address.data or "").strip() or None,
         )
         flash(_("Your details have been updated."), "success")
         return redirect(url_for("panel.profile", token=token))

@@ -37,6 +37,7 @@ SENSITIVE_FIELDS = frozenset(
         "given_name",
         "family_name",
         "phone",
+        "address",
         "postcode",
         "value",
     }

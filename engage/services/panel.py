@@ -92,6 +92,7 @@ class Joining:
     demographics: dict[str, str | None]
     consent_to_demographics: bool
     communication: CommunicationNeeds | None = None
+    address: str | None = None
 
 
 def _hash(token: str) -> str:
@@ -131,6 +132,7 @@ def join(details: Joining) -> Person:
         family_name=details.family_name,
         email=details.email.strip().lower() if details.email else None,
         phone=details.phone,
+        address=details.address,
         postcode=details.postcode,
         place_id=details.place_id,
         contact_preference=details.contact_preference,
@@ -224,8 +226,10 @@ def update_details(
     demographics: dict[str, Any],
     consent_to_demographics: bool,
     communication: CommunicationNeeds | None = None,
+    address: str | None = None,
 ) -> None:
     person.contact_preference = contact_preference
+    person.address = address
     if communication is not None:
         record_communication_needs(person, communication)
     person.phone = phone
@@ -281,6 +285,7 @@ def erase(person_id: int) -> None:
         consent.withdrawn_at = consent.withdrawn_at or now
     person.demographics = None
     person.given_name = person.family_name = person.email = person.phone = None
+    person.address = None
     person.postcode = None
     person.preferred_language = person.communication_other = None
     person.communication_needs = []

@@ -71,6 +71,7 @@ def export_person(person_id: int, requested_by: str) -> dict[str, Any]:
             "family_name": person.family_name,
             "email": person.email,
             "phone": person.phone,
+            "postal_address": person.address,
             "postcode": person.postcode,
             "place": person.place.name if person.place else None,
             "contact_preference": person.contact_preference,
