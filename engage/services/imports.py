@@ -390,7 +390,7 @@ def _csv_problem(error: str, row: int, line: int) -> str:
     where = f"Row {row}" + (f" (line {line} of the file)" if line != row else "")
     if "unexpected end of data" in error or "expected after" in error:
         return (
-            f"{where} opens a quotation mark (\") that is not "
+            f'{where} opens a quotation mark (") that is not '
             "closed where it should be, so the lines after it would be read as one cell. "
             "Correct the quotation marks in that row, or save the file from your spreadsheet "
             "as 'CSV UTF-8', and upload it again. Nothing was imported"
