@@ -111,7 +111,12 @@ def test_every_free_text_answer_becomes_one_comment_on_submission(app, client):
 @pytest.mark.parametrize(
     ("field", "data", "message"),
     [
-        ("consent", {"consent": "No"}, "You need to agree before you can take part"),
+        (
+            "consent",
+            {"consent": "No"},
+            # Says what really happens: nothing sent is kept past the retention period.
+            "you can close this page. Answers that are never sent are deleted after 90 days",
+        ),
         ("consent", {"consent": ""}, "Select yes if you agree to take part"),
         ("hospital", {"hospital": ""}, "Select which hospital you visited"),
         ("modes", {"modes": []}, "Select at least one answer to: How did you travel"),

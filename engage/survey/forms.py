@@ -6,6 +6,7 @@ import re
 from datetime import date
 from typing import Any
 
+from flask import current_app
 from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -130,10 +131,13 @@ def _postcode(field: Field) -> None:
 def _consent(question: Question) -> Any:
     def check(_form: Any, field: Field) -> None:
         if question.required and field.data and field.data != question.options[0]:
+            # Said as it is: a response started and never sent is deleted by the retention job.
             raise ValidationError(
                 _(
                     "You need to agree before you can take part. If you do not want to take "
-                    "part, you can close this page and nothing will be kept"
+                    "part, you can close this page. Answers that are never sent are deleted "
+                    "after %(days)s days",
+                    days=current_app.config["ENGAGE_RETAIN_UNSUBMITTED_DAYS"],
                 )
             )
 
