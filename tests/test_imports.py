@@ -287,14 +287,16 @@ def test_every_bad_row_is_reported_with_its_spreadsheet_row_column_and_problem(c
         (
             5,
             "Place",
-            "'Atlantis' is not a place Engage knows: use a place's name or code, like Blackpool",
+            "'Atlantis' is not a place Engage knows: use one of Blackpool, Blackburn with Darwen, "
+            "or a council area or main town in one of them",
         ),
         (6, "Date", "The date is in the future"),
         (8, "Date", "'12/31/2024' is not a date like 31/12/2024"),
         (
             8,
             "Place",
-            "'Preston' is not a place Engage knows: use a place's name or code, like Blackpool",
+            "'Preston' is not a place Engage knows: use one of Blackpool, Blackburn with Darwen, "
+            "or a council area or main town in one of them",
         ),
     ]
     html = client.get(f"/staff/imports/{batch.id}").get_data(as_text=True)
@@ -678,3 +680,32 @@ def test_the_result_counts_one_comment_as_one_comment(client, auth):
     auth.login(Role.ENGAGEMENT)
     batch = _import(client, (HEADER + "Only one,03/02/2024,Blackpool,R1\n").encode())
     assert batch.message.startswith("Imported 1 comment."), batch.message
+
+
+def test_council_areas_and_main_towns_are_known_as_the_place_they_lie_in(client, auth):
+    """Feedback from events names towns: 'Preston' is Central Lancashire, 'Morecambe' North."""
+    db.session.add_all(
+        [
+            Place(code="CLA", name="Central Lancashire", kind="footprint"),
+            Place(code="NLA", name="North Lancashire", kind="footprint"),
+        ]
+    )
+    db.session.commit()
+    auth.login(Role.ENGAGEMENT)
+    rows = "".join(
+        f"Comment from {town},03/02/2024,{town},R{n}\n"
+        for n, town in enumerate(["Preston", "chorley", "Morecambe", "E07000121"], start=1)
+    )
+    batch = _import(client, (HEADER + rows).encode())
+    assert (batch.status, batch.imported_rows, batch.error_rows) == ("done", 4, 0), batch.message
+    placed = dict(
+        db.session.execute(
+            select(Comment.original_text, Place.name).join(Place, Place.id == Comment.place_id)
+        ).all()
+    )
+    assert placed == {
+        "Comment from Preston": "Central Lancashire",
+        "Comment from chorley": "Central Lancashire",
+        "Comment from Morecambe": "North Lancashire",
+        "Comment from E07000121": "North Lancashire",  # Lancaster's council code
+    }

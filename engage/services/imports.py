@@ -490,19 +490,61 @@ def _after_header(rows: Iterator[tuple[int, list[Any]]]) -> Iterator[tuple[int, 
 # --- Checking a row ------------------------------------------------------------------------
 
 
+# Main towns as feedback from events and Healthwatch names them, beside the council areas of
+# engage/data/population_areas.csv: "Preston" or "Morecambe" mean a place as surely as its name.
+TOWNS: dict[str, str] = {
+    "Blackburn": "BWD",
+    "Darwen": "BWD",
+    "Leyland": "CLA",
+    "Accrington": "ELA",
+    "Nelson": "ELA",
+    "Colne": "ELA",
+    "Rawtenstall": "ELA",
+    "Bacup": "ELA",
+    "Clitheroe": "ELA",
+    "Morecambe": "NLA",
+    "Heysham": "NLA",
+    "Carnforth": "NLA",
+    "Fleetwood": "FYW",
+    "Thornton-Cleveleys": "FYW",
+    "Poulton-le-Fylde": "FYW",
+    "Lytham St Annes": "FYW",
+    "Kirkham": "FYW",
+    "Ormskirk": "WLA",
+    "Skelmersdale": "WLA",
+    "Barrow": "FUR",
+    "Kendal": "WES",
+}
+
+
 @dataclass(frozen=True)
 class Places:
-    """Places by lower-cased name and code, loaded once per import."""
+    """Places by lower-cased name and code, loaded once per import, with the council areas and
+    main towns that lie in each; ``names`` are the places themselves, for messages."""
 
     by_key: dict[str, tuple[int, str]]
+    names: tuple[str, ...] = ()
 
     @classmethod
     def load(cls) -> Places:
+        from importlib import resources
+
         by_key: dict[str, tuple[int, str]] = {}
-        for place in db.session.scalars(select(Place)):
-            by_key[_fold(place.name)] = (place.id, place.name)
+        by_code: dict[str, tuple[int, str]] = {}
+        for place in db.session.scalars(select(Place).order_by(Place.id)):
+            by_key[_fold(place.name)] = by_code[place.code] = (place.id, place.name)
             by_key[_fold(place.code)] = (place.id, place.name)
-        return cls(by_key)
+        areas = Path(str(resources.files("engage") / "data" / "population_areas.csv"))
+        with areas.open(encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle):
+                found = by_code.get(row["place_code"].strip())
+                if found is not None:
+                    by_key.setdefault(_fold(row["lad_name"]), found)
+                    by_key.setdefault(_fold(row["lad_code"]), found)
+        for town, code in TOWNS.items():
+            if code in by_code:
+                by_key.setdefault(_fold(town), by_code[code])
+        return cls(by_key, tuple(name for _id, name in by_code.values()))
 
 
 def _fold(value: str) -> str:
@@ -614,8 +656,9 @@ def parse_row(
                 row.errors.append(
                     (
                         name(mapping.place),
-                        f"'{raw_place[:60]}' is not a place Engage knows: use "
-                        "a place's name or code, like Blackpool",
+                        f"'{raw_place[:60]}' is not a place Engage knows: use one of "
+                        f"{', '.join(places.names)}, or a council area or main town in one "
+                        "of them",
                     )
                 )
             else:
