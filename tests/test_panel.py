@@ -302,3 +302,20 @@ def test_changing_to_letters_without_an_address_is_refused_on_the_profile(client
         changed.get_data(as_text=True)
     )
     assert db.session.scalar(select(Person.contact_preference)) == "email"
+
+
+def test_the_team_finds_a_member_who_phones_by_name_email_or_number(client, auth):
+    _join(client, phone="07700 900123")
+    _join(client, given_name="Brian", family_name="Hodgson", email="brian@example.org")
+    auth.login(Role.ENGAGEMENT)
+
+    def found(search: str) -> tuple[bool, bool]:
+        html = client.get("/staff/panel", query_string={"q": search}).get_data(as_text=True)
+        return "Aisha Khan" in html, "Brian Hodgson" in html
+
+    assert found("khan") == (True, False)
+    assert found("BRIAN@example") == (False, True)
+    assert found("07700900123") == (True, False), "a number typed without its spaces"
+    assert found("aisha hodgson") == (False, False), "every word must match"
+    assert found("%") == (False, False), "a wildcard is taken literally"
+    assert found("") == (True, True)

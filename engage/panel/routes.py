@@ -222,7 +222,8 @@ def erased() -> str:
 def members() -> str:
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     place_id = request.args.get("place", type=int)
-    rows, total = panel.list_members(place_id=place_id, page=page)
+    search = (request.args.get("q") or "").strip()[:100]
+    rows, total = panel.list_members(place_id=place_id, page=page, search=search)
     return render_template(
         "panel/members.html",
         members=rows,
@@ -230,6 +231,7 @@ def members() -> str:
         page=page,
         places=panel.places_to_choose(),
         place_id=place_id,
+        search=search,
     )
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 
 from engage.extensions import db
 from engage.models import (
@@ -316,8 +316,10 @@ def erase(person_id: int) -> None:
 
 
 def list_members(
-    place_id: int | None = None, page: int = 1, size: int = 50
+    place_id: int | None = None, page: int = 1, size: int = 50, search: str = ""
 ) -> tuple[list[Person], int]:
+    """Current members; ``search`` finds one by part of their name, email or phone number,
+    for the member who phones or writes in."""
     stmt = (
         select(Person)
         .join(PanelMembership, PanelMembership.person_id == Person.id)
@@ -325,6 +327,16 @@ def list_members(
     )
     if place_id:
         stmt = stmt.where(Person.place_id == place_id)
+    for word in search.split()[:5]:
+        like = f"%{_escape_like(word.lower())}%"
+        digits = "".join(ch for ch in word if ch.isdigit())
+        matches = [
+            func.lower(column).like(like, escape="\\")
+            for column in (Person.given_name, Person.family_name, Person.email)
+        ]
+        if len(digits) >= 4:  # a phone number however it was spaced
+            matches.append(func.replace(Person.phone, " ", "").like(f"%{digits}%"))
+        stmt = stmt.where(or_(*matches))
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = db.session.scalars(
         stmt.order_by(Person.family_name, Person.given_name, Person.id)
@@ -332,6 +344,10 @@ def list_members(
         .limit(size)
     )
     return list(rows), int(total)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def get_person(person_id: int) -> Person:
