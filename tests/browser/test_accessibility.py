@@ -17,6 +17,8 @@ STAFF_PAGES = [
     "/staff/admin/users/1",
     "/staff/admin/audit",
     "/staff/insight/comments",
+    "/staff/panel",
+    "/staff/admin/requests",
     "/staff/account/password",
 ]
 
