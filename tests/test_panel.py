@@ -319,3 +319,14 @@ def test_the_team_finds_a_member_who_phones_by_name_email_or_number(client, auth
     assert found("aisha hodgson") == (False, False), "every word must match"
     assert found("%") == (False, False), "a wildcard is taken literally"
     assert found("") == (True, True)
+
+
+def test_a_members_page_reads_in_words_not_codes(client, auth):
+    _join(client, contact_preference="post", address="12 Church Street\nBlackburn")
+    person = db.session.scalar(select(Person))
+    auth.login(Role.ENGAGEMENT)
+    page = client.get(f"/staff/panel/{person.id}").get_data(as_text=True)
+    assert "Letter" in page and ">post<" not in page
+    assert "Panel membership" in page and "panel_membership" not in page
+    assert "Letter" in client.get("/staff/panel").get_data(as_text=True)
+    assert "Staff sign in" not in page, "the footer does not offer sign-in to someone signed in"

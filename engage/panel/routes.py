@@ -22,6 +22,7 @@ from engage.panel.forms import (
     RequestLinkForm,
 )
 from engage.services import panel, reports
+from engage.services.demographics import CONTACT_PREFERENCES
 from engage.services.demographics import FIELDS as DEMOGRAPHIC_FIELDS
 from engage.services.errors import DomainError
 from engage.survey.forms import POSTCODE
@@ -381,6 +382,24 @@ def invite(survey_id: int) -> str | Response:
 
 
 # --- Subject access: a copy of everything held about a person --------------------------------
+
+
+@bp.app_template_filter("contact_label")
+def contact_label(code: str | None) -> str:
+    """How a member asked to be contacted, in words ("Letter", not "post")."""
+    return next((str(c.label) for c in CONTACT_PREFERENCES if c.value == code), code or "")
+
+
+# What each consent covers, as the team reads it on a member's page.
+CONSENT_LABELS = {
+    "panel_membership": "Panel membership",
+    "demographics": "Information about them (age, sex, ethnicity, disability and the like)",
+}
+
+
+@bp.app_template_filter("consent_label")
+def consent_label(purpose: str) -> str:
+    return CONSENT_LABELS.get(purpose, purpose)
 
 
 def _json_download(data: dict[str, Any], name: str) -> Response:
