@@ -508,7 +508,7 @@ def _parking_survey() -> DemoSurvey:
                 options=hospitals,
                 required=True,
             ),
-            _q("visit_date", "date", "When was your visit?", "For example, 27 3 2026"),
+            _q("visit_date", "date", "When was your visit?", "For example, 27 3 2025"),
             _q(
                 "travel_modes",
                 "multi_choice",
