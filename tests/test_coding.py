@@ -134,6 +134,18 @@ def test_a_bad_date_is_shown_as_an_error_and_left_out_of_the_filter(client, auth
     assert "Something" in html
 
 
+def test_dates_the_wrong_way_round_say_so_rather_than_finding_nothing(client, auth):
+    _comment("a", "Something")
+    auth.login(Role.ENGAGEMENT)
+    query = (
+        "received_from%5Bday%5D=10&received_from%5Bmonth%5D=3&received_from%5Byear%5D=2025"
+        "&received_to%5Bday%5D=1&received_to%5Bmonth%5D=3&received_to%5Byear%5D=2025"
+    )
+    html = _shown(client, f"{COMMENTS}?{query}").replace("&#39;", "'")
+    assert "There is a problem" in html
+    assert "'Received on or before' must be the same as or after 'Received on or after'" in html
+
+
 def test_pages_keep_the_filters(client, auth):
     for i in range(30):
         _comment(f"k{i}", f"Parking problem {i}")

@@ -36,6 +36,14 @@ class FilterFields:
     received_from = DatePartsField("Received on or after", description="For example, 27 3 2025")
     received_to = DatePartsField("Received on or before", description="For example, 30 4 2025")
 
+    def validate_received_to(self, field: DatePartsField) -> None:
+        # Otherwise the list is silently empty, and the team may think nothing arrived.
+        start = self.received_from.data  # type: ignore[attr-defined]
+        if start and field.data and field.data < start:
+            raise ValidationError(
+                "'Received on or before' must be the same as or after 'Received on or after'"
+            )
+
     def set_choices(
         self,
         codes: list[tuple[int, str]],
