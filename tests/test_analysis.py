@@ -352,6 +352,23 @@ def test_theme_page_lets_the_team_confirm_a_link(hashing, client, auth):
     assert db.session.get(ThemeIntentionLink, link.id).state == "confirmed"
 
 
+def test_a_themes_page_counts_its_comments_as_the_themes_list_does(
+    hashing, client, auth, monkeypatch
+):
+    """It said "200+" where the list said 530; now both say the same, and how many are listed."""
+    from engage.services import theme_review
+
+    add_comments()
+    run_now()
+    card = max(theme_review.theme_cards(), key=lambda c: c.comments)
+    assert card.comments > 2
+    real = theme_review.theme_comments
+    monkeypatch.setattr(theme_review, "theme_comments", lambda theme_id: real(theme_id, limit=2))
+    auth.login(Role.ENGAGEMENT)
+    page = client.get(f"/staff/analysis/themes/{card.theme.id}").get_data(as_text=True)
+    assert f"{card.comments:,} comments (the 2 most recent are listed below)" in page
+
+
 @pytest.mark.slow
 def test_with_the_packaged_model_comments_land_in_the_themes_a_person_would_choose(
     app, tmp_path_factory

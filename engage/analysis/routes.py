@@ -244,6 +244,7 @@ def theme(theme_id: int) -> str | Response:
         theme=found,
         form=form,
         comments=comments,
+        total=theme_review.theme_comment_count(theme_id),
         move_form=move,
         split_form=SplitForm(),
         links=theme_review.links_for(theme_id),

@@ -136,6 +136,17 @@ def candidates() -> list[CandidateCard]:
     return [CandidateCard(t, _quotes(t.representative_comment_ids)) for t in topics]
 
 
+def theme_comment_count(theme_id: int) -> int:
+    """How many comments speak of the theme now, counted as the themes list counts them."""
+    eff = effective_comment_themes().subquery()
+    return int(
+        db.session.scalar(
+            select(func.count(func.distinct(eff.c.comment_id))).where(eff.c.theme_id == theme_id)
+        )
+        or 0
+    )
+
+
 def theme_comments(theme_id: int, limit: int = 200) -> list[tuple[int, str, bool]]:
     """(comment id, text, is main theme) of a theme's comments, most recent first."""
     eff = effective_comment_themes().subquery()
