@@ -176,6 +176,10 @@ def test_intention_page_shows_counts_trend_breakdowns_and_quotes(client, auth):
     assert "Jane Smith" not in html, "the original text never reaches a report"
     assert "Getting there" in html and "Not yet confirmed" in html
     assert "Hospital food" not in html, "a rejected link is left out"
+    from engage.services.intentions import source_titles
+
+    title = source_titles()[world.intention.source]
+    assert f"({title})" in html, "the source is named by its document's title, not its number"
 
 
 def test_every_report_page_suppresses_small_counts_and_their_complement(client, auth):

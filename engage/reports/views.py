@@ -18,6 +18,8 @@ from engage.services import intentions as intention_service
 from engage.services.errors import DomainError
 from engage.services.reports import ReportFilter
 
+bp.add_app_template_global(intention_service.source_titles, "intention_sources")
+
 
 def _filters() -> tuple[ReportFilterForm, ReportFilter, dict[str, str]]:
     """The filter form from the query string, the filter, and the arguments to keep in links."""

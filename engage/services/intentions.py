@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from importlib import resources
@@ -39,6 +40,14 @@ class LoadResult:
 
 def packaged_catalogue() -> Path:
     return Path(str(resources.files("engage") / "data" / "intentions.yaml"))
+
+
+@functools.cache
+def source_titles() -> dict[str, str]:
+    """The planning documents the packaged catalogue was taken from, by their id ("000")."""
+    return {
+        str(s["id"]): str(s["title"]) for s in read_catalogue().get("sources", []) if s.get("id")
+    }
 
 
 def read_catalogue(path: Path | None = None) -> dict[str, Any]:
