@@ -230,7 +230,7 @@ def test_comment_page_shows_original_redaction_context_and_themes(client, auth):
         question.text,
         "Blackpool",
         "Access to GP appointments",
-        "fft",
+        "Friends and Family Test",
     ):
         assert expected in html, f"comment page lacks {expected!r}"
 
@@ -525,3 +525,13 @@ def test_every_coding_action_is_in_the_audit_log(client, auth):
         ("update", "CommentCoded", who),
         ("create", "CommentCode", who),
     ]
+
+
+def test_sources_read_as_the_team_names_them(client, auth):
+    comment = _comment("a", "Something")
+    auth.login(Role.ENGAGEMENT)
+    html = _shown(client, COMMENTS)
+    assert comment.source == "fft"
+    assert '<td class="nhsuk-table__cell">Friends and Family Test</td>' in html
+    assert '<option value="fft">Friends and Family Test</option>' in html
+    assert ">fft<" not in html, "a stored code is not what the team reads"

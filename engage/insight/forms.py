@@ -59,8 +59,10 @@ class FilterFields:
         self.theme.choices = with_any(themes, "Any theme")  # type: ignore[attr-defined]
         self.place.choices = with_any(places, "Anywhere")  # type: ignore[attr-defined]
         self.survey.choices = with_any(surveys, "Any survey")  # type: ignore[attr-defined]
+        from engage.ui import source_label
+
         self.source.choices = with_any(  # type: ignore[attr-defined]
-            [(s, s) for s in sources], "Any source"
+            [(s, source_label(s)) for s in sources], "Any source"
         )
 
     def to_filter(self, state: str | None = None) -> CommentFilter:

@@ -55,9 +55,17 @@ def nav_items() -> list[dict[str, Any]]:
     return items
 
 
+def source_label(code: str | None) -> str:
+    """Where a comment came from, as the team says it ("Friends and Family Test", not "fft")."""
+    from engage.services.imports import SOURCES
+
+    return {"survey": "Survey", **SOURCES}.get(code or "", code or "")
+
+
 def init_app(app: Flask) -> None:
     from engage.services.panel import PRIVACY_NOTICE_VERSION
 
     app.jinja_env.globals["nav_items"] = nav_items
+    app.jinja_env.filters["source_label"] = source_label
     # One version number for the notice, the join form that links to it and consents given.
     app.jinja_env.globals["privacy_notice_version"] = PRIVACY_NOTICE_VERSION
