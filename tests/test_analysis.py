@@ -326,6 +326,43 @@ def test_the_team_starts_a_run_and_watches_it_in_the_browser_flow(hashing, clien
     assert db.session.scalar(select(func.count(AuditEvent.id))) > 0
 
 
+def test_a_run_is_limited_to_dates_typed_as_day_month_and_year(hashing, client, auth):
+    add_comments()
+    auth.login(Role.ENGAGEMENT)
+    wrong_way = post_form(
+        client,
+        "/staff/analysis/",
+        {
+            "survey": "",
+            "source": "",
+            "date_from[day]": "10",
+            "date_from[month]": "3",
+            "date_from[year]": "2025",
+            "date_to[day]": "1",
+            "date_to[month]": "3",
+            "date_to[year]": "2025",
+        },
+    )
+    assert "The end date must be the same as or after the start date" in wrong_way.get_data(
+        as_text=True
+    )
+    assert 'name="date_from[day]"' in wrong_way.get_data(as_text=True), "day, month, year boxes"
+    started = post_form(
+        client,
+        "/staff/analysis/",
+        {
+            "survey": "",
+            "source": "",
+            "date_from[day]": "1",
+            "date_from[month]": "1",
+            "date_from[year]": "2000",
+        },
+    )
+    assert started.status_code == 302, started.get_data(as_text=True)[:300]
+    run = db.session.scalar(select(AnalysisRun).order_by(AnalysisRun.id.desc()))
+    assert run.params["date_from"] == "2000-01-01" and run.params["date_to"] is None
+
+
 def test_too_few_comments_is_a_clear_error_on_the_page(hashing, client, auth):
     add_comments(COMMENTS[:3])
     auth.login(Role.ENGAGEMENT)

@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
+
+from engage.survey.forms import DatePartsField
 
 
 class StartRunForm(FlaskForm):
     survey = SelectField("Survey", choices=[], validators=[Optional()])
     source = SelectField("Where the comments came from", choices=[], validators=[Optional()])
-    date_from = DateField(
-        "From (optional)", validators=[Optional()], description="For example, 2026-04-01"
-    )
-    date_to = DateField(
-        "To (optional)", validators=[Optional()], description="For example, 2026-10-31"
-    )
+    # Day, month and year boxes, as on every other page (GOV.UK's date pattern), not the
+    # browser's own date picker.
+    date_from = DatePartsField("From (optional)", description="For example, 1 4 2026")
+    date_to = DatePartsField("To (optional)", description="For example, 31 10 2026")
 
-    def validate_date_to(self, field: DateField) -> None:
+    def validate_date_to(self, field: DatePartsField) -> None:
         if field.data and self.date_from.data and field.data < self.date_from.data:
             raise ValidationError("The end date must be the same as or after the start date")
 
