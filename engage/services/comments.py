@@ -67,7 +67,8 @@ class CommentFilter:
     received_to: date | None = None
 
 
-def _escape_like(text: str) -> str:
+def escape_like(text: str) -> str:
+    """``text`` for a LIKE pattern with ``escape="\\"``: its % and _ match only themselves."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
@@ -95,7 +96,7 @@ def filtered(filters: CommentFilter | None = None) -> Select[tuple[Comment]]:
     if f.state in STATES:
         stmt = stmt.where(Comment.moderation_state == f.state)
     if f.text and f.text.strip():
-        pattern = f"%{_escape_like(f.text.strip())}%"
+        pattern = f"%{escape_like(f.text.strip())}%"
         stmt = stmt.where(
             or_(
                 *(

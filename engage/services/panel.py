@@ -30,6 +30,7 @@ from engage.models import (
 )
 from engage.models.base import as_utc
 from engage.services import audit, mailer
+from engage.services.comments import escape_like
 from engage.services.demographics import FIELDS as DEMOGRAPHIC_FIELDS
 from engage.services.errors import DomainError, NotFound
 
@@ -328,7 +329,7 @@ def list_members(
     if place_id:
         stmt = stmt.where(Person.place_id == place_id)
     for word in search.split()[:5]:
-        like = f"%{_escape_like(word.lower())}%"
+        like = f"%{escape_like(word.lower())}%"
         digits = "".join(ch for ch in word if ch.isdigit())
         matches = [
             func.lower(column).like(like, escape="\\")
@@ -344,10 +345,6 @@ def list_members(
         .limit(size)
     )
     return list(rows), int(total)
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def get_person(person_id: int) -> Person:

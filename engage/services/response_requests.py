@@ -35,6 +35,7 @@ from engage.models import (
 from engage.services import audit
 from engage.services.errors import NotFound
 from engage.services.responses import CODE_ALPHABET
+from engage.services.subject_access import isoformat
 
 RESPONSE_SHOWN = "response_shown"
 RESPONSE_EXPORTED = "response_exported"
@@ -147,10 +148,6 @@ def _shown(kind: str, options: list[str] | None, value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _iso(value: date | datetime | None) -> str | None:
-    return value.isoformat() if value else None
-
-
 def export(response_id: int, requested_by: str) -> dict[str, Any]:
     """Everything held for one response, for the resident who sent it (right of access)."""
     response = db.session.get(Response, response_id)
@@ -167,8 +164,8 @@ def export(response_id: int, requested_by: str) -> dict[str, Any]:
         "reference": response.reference,
         "survey": db.session.get(Survey, response.survey_id).title,  # type: ignore[union-attr]
         "status": response.status,
-        "started": _iso(response.started_at),
-        "submitted": _iso(response.submitted_at),
+        "started": isoformat(response.started_at),
+        "submitted": isoformat(response.submitted_at),
         "language": response.language,
         "how_it_was_sent": response.channel,
         "postcode_district": response.postcode_district,

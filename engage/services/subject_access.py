@@ -31,7 +31,7 @@ from engage.services import audit
 from engage.services.errors import NotFound
 
 
-def _iso(value: date | datetime | None) -> str | None:
+def isoformat(value: date | datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
@@ -65,7 +65,7 @@ def export_person(person_id: int, requested_by: str) -> dict[str, Any]:
             f"exported on {datetime.now().date().isoformat()}."
         ),
         "reference": person.ref,
-        "erased_at": _iso(person.erased_at),
+        "erased_at": isoformat(person.erased_at),
         "contact_details": {
             "given_name": person.given_name,
             "family_name": person.family_name,
@@ -75,7 +75,7 @@ def export_person(person_id: int, requested_by: str) -> dict[str, Any]:
             "postcode": person.postcode,
             "place": person.place.name if person.place else None,
             "contact_preference": person.contact_preference,
-            "joined": _iso(person.created_at),
+            "joined": isoformat(person.created_at),
         },
         "communication_needs": {
             "preferred_language": person.preferred_language,
@@ -99,13 +99,13 @@ def export_person(person_id: int, requested_by: str) -> dict[str, Any]:
             {
                 "purpose": c.purpose,
                 "privacy_notice_version": c.notice_version,
-                "given": _iso(c.given_at),
-                "withdrawn": _iso(c.withdrawn_at),
+                "given": isoformat(c.given_at),
+                "withdrawn": isoformat(c.withdrawn_at),
             }
             for c in person.consents
         ],
         "citizens_panel": [
-            {"joined": _iso(m.joined_on), "left": _iso(m.left_on)}
+            {"joined": isoformat(m.joined_on), "left": isoformat(m.left_on)}
             for m in db.session.scalars(
                 select(PanelMembership).where(PanelMembership.person_id == person.id)
             )
@@ -113,8 +113,8 @@ def export_person(person_id: int, requested_by: str) -> dict[str, Any]:
         "patient_participation_groups": [
             {
                 "practice": practices.get(m.practice_id),
-                "joined": _iso(m.joined_on),
-                "left": _iso(m.left_on),
+                "joined": isoformat(m.joined_on),
+                "left": isoformat(m.left_on),
             }
             for m in db.session.scalars(
                 select(PpgMembership).where(PpgMembership.person_id == person.id)
@@ -125,8 +125,8 @@ def export_person(person_id: int, requested_by: str) -> dict[str, Any]:
                 "survey": surveys.get(r.survey_id),
                 "reference": r.reference,
                 "status": r.status,
-                "started": _iso(r.started_at),
-                "submitted": _iso(r.submitted_at),
+                "started": isoformat(r.started_at),
+                "submitted": isoformat(r.submitted_at),
                 "language": r.language,
                 "answers": [
                     {"question": questions.get(a.question_id), "answer": a.value} for a in r.answers
@@ -139,7 +139,7 @@ def export_person(person_id: int, requested_by: str) -> dict[str, Any]:
                 "text": c.original_text,
                 "as_published_after_removing_personal_details": c.redacted_text,
                 "moderation": c.moderation_state,
-                "received": _iso(c.received_at),
+                "received": isoformat(c.received_at),
             }
             for c in comments
         ],
@@ -148,8 +148,8 @@ def export_person(person_id: int, requested_by: str) -> dict[str, Any]:
                 "kind": m.kind,
                 "subject": m.subject,
                 "status": m.status,
-                "created": _iso(m.created_at),
-                "sent": _iso(m.sent_at),
+                "created": isoformat(m.created_at),
+                "sent": isoformat(m.sent_at),
             }
             for m in db.session.scalars(
                 select(OutboundMessage).where(OutboundMessage.person_id == person.id)
