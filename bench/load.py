@@ -518,9 +518,42 @@ def latency_row(label: str, values: list[float], width: int = 20) -> str:
     )
 
 
-def report_run(
-    title: str, run: Run, server_cpu_s: float, postgres_cpu_s: float, per_step: bool
-) -> None:
+def measure(
+    app: str,
+    env: dict[str, str],
+    log: Path,
+    visit: Callable[[Browser, random.Random], Outcome],
+    clients: int,
+    seconds: float,
+    limit: int | None = None,
+) -> tuple[Run, Run, Gunicorn]:
+    """Serve ``app``, warm it with one untimed visit per client, then drive it for the time.
+
+    The warm-up's CPU is left out of the server's figures (``mark``); its visits are returned
+    so that their rows can be counted too.
+    """
+    with Gunicorn(app, env, log) as server:
+        warm = drive(visit, server.port, clients, 120, limit=clients)
+        server.mark()
+        run = drive(visit, server.port, clients, seconds, limit)
+    return warm, run, server
+
+
+def report_submissions(run: Run, server: Gunicorn) -> list[Outcome]:
+    """Submissions a second, CPU per submission and the send's latency; the confirmed visits."""
+    confirmed = [o for o in run.outcomes if o.submitted]
+    per = max(len(confirmed), 1)
+    print(f"  submissions/s        {len(confirmed) / run.seconds:8.1f}")
+    print(
+        f"  gunicorn CPU per submission {server.cpu_seconds * 1000 / per:.1f} ms (every request"
+        " of the visit, user+sys of master and workers); PostgreSQL"
+        f" {server.postgres_cpu_seconds * 1000 / per:.1f} ms"
+    )
+    print(latency_row("submit request", [o.submit_s for o in confirmed if o.submit_s]))
+    return confirmed
+
+
+def report_run(title: str, run: Run, server: Gunicorn, per_step: bool) -> None:
     requests = len(run.timings)
     print(f"\n{title}")
     print(f"  {run.seconds:.1f} s, {len(run.outcomes):,} visits, {requests:,} requests answered")
@@ -532,6 +565,7 @@ def report_run(
             print(latency_row(f"  {step}", [t for s, t in run.timings if s == step]))
     flows = [o.flow_s for o in run.outcomes if o.flow_s is not None]
     print(latency_row("whole visit", flows))
+    server_cpu_s, postgres_cpu_s = server.cpu_seconds, server.postgres_cpu_seconds
     core_seconds = run.seconds * (os.cpu_count() or 1)
     rest = core_seconds - server_cpu_s - run.client_cpu_s - postgres_cpu_s
     print(
@@ -726,64 +760,40 @@ def main() -> int:
     problems = 0
     try:
         env["ENGAGE_DATABASE_URL"] = url
-        with Gunicorn("engage.wsgi:app", env, work / "engage.log") as server:
-            # One untimed visit per client first: workers load templates and open connections.
-            warm = drive(resident, server.port, args.clients, 120, limit=args.clients)
-            server.mark()
-            survey = drive(resident, server.port, args.clients, seconds, args.submissions)
+        warm, survey, server = measure(
+            "engage.wsgi:app", env, work / "engage.log", resident, args.clients, seconds,
+            args.submissions,
+        )  # fmt: skip
         print(f"\nWarm-up: {len(warm.outcomes)} visits, untimed (their rows are counted below)")
-        report_run(
-            "Survey flow (Engage)",
-            survey,
-            server.cpu_seconds,
-            server.postgres_cpu_seconds,
-            per_step=True,
-        )
-        confirmed = [o for o in survey.outcomes if o.submitted]
-        print(f"  submissions/s        {len(confirmed) / survey.seconds:8.1f}")
-        per_submission = server.cpu_seconds * 1000 / max(len(confirmed), 1)
-        print(
-            f"  gunicorn CPU per submission {per_submission:.1f}"
-            " ms (every request of the visit, user+sys of master and workers); PostgreSQL"
-            f" {server.postgres_cpu_seconds * 1000 / max(len(confirmed), 1):.1f} ms"
-        )
-        print(latency_row("submit request", [o.submit_s for o in confirmed if o.submit_s]))
+        report_run("Survey flow (Engage)", survey, server, per_step=True)
+        confirmed = report_submissions(survey, server)
         problems = count_rows(url, warm.outcomes + survey.outcomes)
 
         from bench.bare_flow_app import create_schema
 
         create_schema(_psycopg(url))
-        with Gunicorn("bench.bare_flow_app:app", env, work / "bare.log") as bare_server:
-            bare_warm = drive(resident, bare_server.port, args.clients, 120, limit=args.clients)
-            bare_server.mark()
-            bare = drive(resident, bare_server.port, args.clients, survey.seconds)
+        bare_warm, bare, bare_server = measure(
+            "bench.bare_flow_app:app", env, work / "bare.log", resident, args.clients,
+            survey.seconds,
+        )  # fmt: skip
         report_run(
             "Bare flow: the same visits to a Flask app that only saves them"
             " (bench/bare_flow_app.py)",
             bare,
-            bare_server.cpu_seconds,
-            bare_server.postgres_cpu_seconds,
+            bare_server,
             per_step=False,
         )
-        bare_confirmed = [o for o in bare.outcomes if o.submitted]
-        print(f"  submissions/s        {len(bare_confirmed) / bare.seconds:8.1f}")
-        print(
-            f"  gunicorn CPU per submission"
-            f" {bare_server.cpu_seconds * 1000 / max(len(bare_confirmed), 1):.1f} ms; PostgreSQL"
-            f" {bare_server.postgres_cpu_seconds * 1000 / max(len(bare_confirmed), 1):.1f} ms"
-        )
-        print(latency_row("submit request", [o.submit_s for o in bare_confirmed if o.submit_s]))
+        report_submissions(bare, bare_server)
         problems += count_bare_rows(url, bare_warm.outcomes + bare.outcomes)
 
-        with Gunicorn("bench.ceiling_app:app", env, work / "ceiling.log") as ceiling_server:
-            drive(ceiling_visitor, ceiling_server.port, args.clients, 120, limit=args.clients)
-            ceiling_server.mark()
-            ceiling = drive(ceiling_visitor, ceiling_server.port, args.clients, survey.seconds)
+        _, ceiling, ceiling_server = measure(
+            "bench.ceiling_app:app", env, work / "ceiling.log", ceiling_visitor, args.clients,
+            survey.seconds,
+        )  # fmt: skip
         report_run(
             "Ceiling: minimal Flask app, same gunicorn set-up, same clients and time",
             ceiling,
-            ceiling_server.cpu_seconds,
-            ceiling_server.postgres_cpu_seconds,
+            ceiling_server,
             per_step=False,
         )
         share = (len(survey.timings) / survey.seconds) / (len(ceiling.timings) / ceiling.seconds)
