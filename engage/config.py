@@ -8,6 +8,14 @@ from pathlib import Path
 from typing import Any
 
 DEMO_SECRET_KEY = "demo-secret-key-change-me"  # noqa: S105 - a known value that production refuses
+# The demo's sender and contact details. 01632 960000 is an Ofcom number reserved for drama, so it
+# reaches nobody, and the address says it is not real; production refuses to show them.
+DEMO_MAILBOX = "engage@lancashireandsouthcumbria.icb.nhs.uk"
+DEMO_PHONE = "01632 960000"
+DEMO_ADDRESS = (
+    "Engagement team (a demo address that is not real), "
+    "NHS Lancashire and South Cumbria Integrated Care Board, 1 Example Street, Preston"
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -151,26 +159,18 @@ class EnvSettings:
             "ENGAGE_SMTP_PORT": os.environ.get("ENGAGE_SMTP_PORT") or "25",
             "ENGAGE_SMTP_USER": os.environ.get("ENGAGE_SMTP_USER") or None,
             "ENGAGE_SMTP_PASSWORD": os.environ.get("ENGAGE_SMTP_PASSWORD") or None,
-            "ENGAGE_MAIL_FROM": os.environ.get("ENGAGE_MAIL_FROM")
-            or "engage@lancashireandsouthcumbria.icb.nhs.uk",
+            "ENGAGE_MAIL_FROM": os.environ.get("ENGAGE_MAIL_FROM") or DEMO_MAILBOX,
             # Where the privacy notice sends residents' requests (the ICB's data protection or
             # engagement mailbox); the sender address until one is set.
             "ENGAGE_PRIVACY_CONTACT": os.environ.get("ENGAGE_PRIVACY_CONTACT")
             or os.environ.get("ENGAGE_MAIL_FROM")
-            or "engage@lancashireandsouthcumbria.icb.nhs.uk",
+            or DEMO_MAILBOX,
             # How residents reach the engagement team wherever a page tells them to contact it
-            # (help, other formats, the accessibility statement). The defaults are the demo's:
-            # 01632 960000 is an Ofcom number reserved for drama, so it reaches nobody, and the
-            # address says it is not real. The ICB sets its own; the address is one line with
-            # commas between the lines of the address.
-            "ENGAGE_CONTACT_EMAIL": os.environ.get("ENGAGE_CONTACT_EMAIL")
-            or os.environ.get("ENGAGE_PRIVACY_CONTACT")
-            or os.environ.get("ENGAGE_MAIL_FROM")
-            or "engage@lancashireandsouthcumbria.icb.nhs.uk",
-            "ENGAGE_CONTACT_PHONE": os.environ.get("ENGAGE_CONTACT_PHONE") or "01632 960000",
-            "ENGAGE_CONTACT_ADDRESS": os.environ.get("ENGAGE_CONTACT_ADDRESS")
-            or "Engagement team (a demo address that is not real), "
-            "NHS Lancashire and South Cumbria Integrated Care Board, 1 Example Street, Preston",
+            # (help, other formats, the accessibility statement), as check() reads them; the
+            # address is one line with commas between the lines of the address.
+            "ENGAGE_CONTACT_EMAIL": self.contact_email or DEMO_MAILBOX,
+            "ENGAGE_CONTACT_PHONE": self.contact_phone or DEMO_PHONE,
+            "ENGAGE_CONTACT_ADDRESS": self.contact_address or DEMO_ADDRESS,
             # The topic pipeline: "packaged" is the MiniLM model shipped in a pip package;
             # "hashing" (no model) exists for tests of the run machinery, never for analysis.
             "ENGAGE_TOPICS_EMBEDDER": os.environ.get("ENGAGE_TOPICS_EMBEDDER") or "packaged",
