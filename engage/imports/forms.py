@@ -49,6 +49,19 @@ class MappingForm(FlaskForm):
         description="Used only to count people, never shown: it is stored as a one-way hash",
         validators=[Optional()],
     )
+    rating = SelectField(
+        "Which column holds the Friends and Family Test rating? (optional)",
+        description=(
+            "Very good, Good, Neither good nor poor, Poor, Very poor or Don't know, the codes "
+            "1 to 6, or the 'extremely likely' to 'extremely unlikely' answers used before 2020"
+        ),
+        validators=[Optional()],
+    )
+    service = SelectField(
+        "Which column holds the GP practice or service? (optional)",
+        description="The practice, ward or service the feedback is about, as the file names it",
+        validators=[Optional()],
+    )
     survey = SelectField("Which survey is this feedback about? (optional)", validators=[Optional()])
     encoding = RadioField(
         "How is the file's text encoded?",

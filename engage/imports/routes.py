@@ -74,7 +74,7 @@ def _index(value: str | None) -> int | None:
 
 def _fill_form(form: MappingForm, mapping: imports.Mapping) -> None:
     form.text.data = str(mapping.text)
-    for key in ("date", "place", "respondent"):
+    for key in ("date", "place", "respondent", "rating", "service"):
         value = getattr(mapping, key)
         getattr(form, key).data = "" if value is None else str(value)
     form.date_format.data = mapping.date_format
@@ -89,6 +89,8 @@ def _mapping_from(form: MappingForm, encoding_ok: bool) -> imports.Mapping:
         date_format=form.date_format.data or "uk",
         place=_index(form.place.data),
         respondent=_index(form.respondent.data),
+        rating=_index(form.rating.data),
+        service=_index(form.service.data),
         survey_id=_index(form.survey.data),
         # A file that is valid UTF-8 is read as UTF-8: anything else would garble it.
         encoding="utf-8" if encoding_ok else (form.encoding.data or "cp1252"),
@@ -107,7 +109,7 @@ def mapping(batch_id: int) -> str | Response:
         return render_template("imports/mapping.html", batch=batch, problem=err.message)
     form = MappingForm()
     form.text.choices = _column_choices(header.columns, optional=False)
-    for optional in (form.date, form.place, form.respondent):
+    for optional in (form.date, form.place, form.respondent, form.rating, form.service):
         optional.choices = _column_choices(header.columns, optional=True)
     form.survey.choices = [SelectChoice("", "None")] + [
         SelectChoice(str(s.id), s.title) for s in imports.surveys_to_choose()

@@ -59,6 +59,13 @@ class Comment(Base):
     sex: Mapped[str | None] = mapped_column(String(30))
     ethnicity: Mapped[str | None] = mapped_column(String(80))
     deprivation_decile: Mapped[int | None]
+    # The Friends and Family Test answer imported with the feedback, so FFT scores can count
+    # it beside survey answers: exactly one of builder.FFT_OPTIONS ("Very good" ... "Don't
+    # know"), or None where the file gave none.
+    fft_rating: Mapped[str | None] = mapped_column(String(30))
+    # The GP practice or service the feedback is about, as the imported file names it
+    # (trimmed; None when blank), so results can be read per practice or service.
+    service: Mapped[str | None] = mapped_column(String(160))
 
 
 class ImportBatch(Base):

@@ -35,6 +35,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from engage.extensions import db
 from engage.models import Comment, ImportBatch, ImportRowError, Place, Survey, User, utcnow
 from engage.services import audit
+from engage.services.builder import FFT_OPTIONS
 from engage.services.comments import prepare
 from engage.services.errors import DomainError, NotFound
 
@@ -67,6 +68,21 @@ MAX_TEXT_LENGTH = 10_000
 MAX_XLSX_INFLATED = 500 * 1024 * 1024
 ERRORS_PAGE_SIZE = 50
 OPEN_STATUSES = ("uploaded", "mapped", "running")
+MAX_SERVICE_LENGTH = 160  # Comment.service
+
+# The Friends and Family Test answers a rating column may hold, each read as one of
+# FFT_OPTIONS (the words stored on the comment): the words themselves, the numeric codes NHS
+# exports use (1 = Very good ... 6 = Don't know), and the "how likely are you to recommend"
+# wording of the test before 2020, whose six answers stand in the same order.
+FFT_RATINGS: tuple[str, ...] = tuple(FFT_OPTIONS)
+_PRE_2020_FFT = (
+    "Extremely likely",
+    "Likely",
+    "Neither likely nor unlikely",
+    "Unlikely",
+    "Extremely unlikely",
+    "Don't know",
+)
 
 _UK_DATE = re.compile(
     r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$"
@@ -100,6 +116,8 @@ class Mapping:
     respondent: int | None = None
     survey_id: int | None = None
     encoding: str = "utf-8"
+    rating: int | None = None  # a Friends and Family Test answer
+    service: int | None = None  # the GP practice or service the feedback is about
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Mapping:
@@ -111,6 +129,8 @@ class Mapping:
             respondent=data.get("respondent"),
             survey_id=data.get("survey_id"),
             encoding=data.get("encoding") or "utf-8",
+            rating=data.get("rating"),
+            service=data.get("service"),
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -122,7 +142,14 @@ class Mapping:
             "respondent": self.respondent,
             "survey_id": self.survey_id,
             "encoding": self.encoding,
+            "rating": self.rating,
+            "service": self.service,
         }
+
+    def columns(self) -> tuple[int, ...]:
+        """The positions of every column the mapping reads."""
+        chosen = (self.text, self.date, self.place, self.respondent, self.rating, self.service)
+        return tuple(i for i in chosen if i is not None)
 
 
 @dataclass
@@ -135,6 +162,8 @@ class ParsedRow:
     place_id: int | None = None
     place_name: str | None = None
     respondent: str | None = None
+    fft_rating: str | None = None  # one of FFT_RATINGS
+    service: str | None = None
     errors: list[tuple[str | None, str]] = field(default_factory=list)
 
 
@@ -321,6 +350,8 @@ _GUESSES = {
     "date": ("date", "when", "received"),
     "place": ("place", "area", "location", "locality", "site"),
     "respondent": ("respondent", "reference", "ref", "id"),
+    "rating": ("rating", "fft", "score", "recommend"),
+    "service": ("service", "practice", "surgery", "ward", "department"),
 }
 
 
@@ -341,6 +372,8 @@ def guess_mapping(columns: list[str]) -> Mapping:
         date=chosen["date"],
         place=chosen["place"],
         respondent=chosen["respondent"],
+        rating=chosen["rating"],
+        service=chosen["service"],
     )
 
 
@@ -596,9 +629,7 @@ def parse_row(
     def name(index: int) -> str:
         return columns[index] if index < len(columns) else f"Column {column_letter(index)}"
 
-    for index in {
-        i for i in (mapping.text, mapping.date, mapping.place, mapping.respondent) if i is not None
-    }:
+    for index in set(mapping.columns()):
         value = cell(index)
         if isinstance(value, _Formula):
             row.errors.append(
@@ -667,7 +698,55 @@ def parse_row(
     if mapping.respondent is not None:
         respondent = _clean(cell(mapping.respondent))
         row.respondent = respondent or None
+
+    if mapping.rating is not None:
+        raw_rating = _clean(cell(mapping.rating))
+        if raw_rating:
+            row.fft_rating = fft_rating(raw_rating)
+            if row.fft_rating is None:
+                row.errors.append((name(mapping.rating), rating_problem(raw_rating)))
+
+    if mapping.service is not None:
+        service = " ".join(_clean(cell(mapping.service)).split())
+        if len(service) > MAX_SERVICE_LENGTH:
+            row.errors.append(
+                (
+                    name(mapping.service),
+                    f"The service or GP practice is longer than {MAX_SERVICE_LENGTH} characters",
+                )
+            )
+        else:
+            row.service = service or None
     return row
+
+
+def _rating_key(value: str) -> str:
+    # Capitals, spacing and a typographic apostrophe ("Don’t know") do not matter.
+    return _fold(value.replace("\u2019", "'").replace("\u2018", "'"))
+
+
+_FFT_BY_KEY: dict[str, str] = {
+    **{_rating_key(option): option for option in FFT_RATINGS},
+    **{str(code): option for code, option in enumerate(FFT_RATINGS, start=1)},
+    **{_rating_key(old): option for old, option in zip(_PRE_2020_FFT, FFT_RATINGS, strict=True)},
+}
+
+
+def fft_rating(value: str) -> str | None:
+    """The Friends and Family Test answer a cell means, as one of FFT_RATINGS, or None."""
+    key = _rating_key(value)
+    # A spreadsheet may keep a code as a decimal: 2.0 is 2.
+    if re.fullmatch(r"[1-6]\.0+", key):
+        key = key[0]
+    return _FFT_BY_KEY.get(key)
+
+
+def rating_problem(value: str) -> str:
+    """What is wrong with a rating that is not a Friends and Family Test answer."""
+    return (
+        f"'{value[:40]}' is not a Friends and Family Test rating: use one of "
+        f"{', '.join(FFT_RATINGS)}, or their codes 1 to 6"
+    )
 
 
 def source_key(source: str, row: ParsedRow) -> str:
@@ -679,6 +758,10 @@ def source_key(source: str, row: ParsedRow) -> str:
         str(row.place_id or ""),
         row.respondent or "",
     ]
+    # Only where the file gave them, so rows without a rating or service keep the keys they
+    # had before these columns could be mapped (and a re-import of them still adds nothing).
+    if row.fft_rating is not None or row.service is not None:
+        parts += [row.fft_rating or "", row.service or ""]
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
@@ -766,6 +849,8 @@ def describe_mapping(batch: ImportBatch) -> list[tuple[str, str]]:
     rows += [
         ("Place", column(mapping.place)),
         ("Respondent reference", column(mapping.respondent)),
+        ("Friends and Family Test rating", column(mapping.rating)),
+        ("Service or GP practice", column(mapping.service)),
         ("Survey", survey.title if survey else "None"),
     ]
     if batch.file_format == "csv":
@@ -778,8 +863,8 @@ def save_mapping(batch_id: int, mapping: Mapping) -> ImportBatch:
     if batch.status not in ("uploaded", "mapped"):
         raise DomainError("This import has started: its columns can no longer be changed")
     columns = header_for(batch, mapping.encoding).columns
-    for index in (mapping.text, mapping.date, mapping.place, mapping.respondent):
-        if index is not None and not 0 <= index < len(columns):
+    for index in mapping.columns():
+        if not 0 <= index < len(columns):
             raise DomainError("Choose columns that are in the file")
     if mapping.survey_id is not None and db.session.get(Survey, mapping.survey_id) is None:
         raise DomainError("Choose a survey that exists")
@@ -1004,6 +1089,8 @@ def _import_chunk(
                 respondent_key=respondent_key(source, row.respondent),
                 received_at=row.received_at or now,
                 place_id=row.place_id,
+                fft_rating=row.fft_rating,
+                service=row.service,
             )
         )
         values.append(
@@ -1019,6 +1106,8 @@ def _import_chunk(
                 "respondent_key": comment.respondent_key,
                 "received_at": comment.received_at,
                 "place_id": comment.place_id,
+                "fft_rating": comment.fft_rating,
+                "service": comment.service,
             }
         )
     imported = 0
