@@ -65,12 +65,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from engage.moderation.routes import bp as moderation_bp
     from engage.panel.routes import bp as panel_bp
     from engage.reports.routes import bp as reports_bp
+    from engage.results.routes import bp as results_bp
     from engage.survey.routes import bp as survey_bp
     from engage.yousaid.routes import bp as yousaid_bp
 
     app.register_blueprint(survey_bp)
     app.register_blueprint(panel_bp)
     app.register_blueprint(builder_bp, url_prefix="/staff/surveys")
+    app.register_blueprint(results_bp, url_prefix="/staff/surveys")
     app.register_blueprint(auth_bp, url_prefix="/staff")
     app.register_blueprint(admin_bp, url_prefix="/staff/admin")
     app.register_blueprint(insight_bp, url_prefix="/staff/insight")

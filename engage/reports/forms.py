@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectField
+from wtforms import HiddenField, RadioField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
@@ -25,6 +25,8 @@ class ReportFilterForm(FlaskForm):
         csrf = False
 
     survey = SelectField("Survey", validators=[Optional()])
+    # Set by a survey's results page linking to a theme: only answers to that question.
+    question = HiddenField(validators=[Optional()])
     place = SelectField("Place", validators=[Optional()])
     received_from = DatePartsField("Received on or after", description="For example, 1 4 2025")
     received_to = DatePartsField("Received on or before", description="For example, 31 3 2026")
@@ -55,4 +57,5 @@ class ReportFilterForm(FlaskForm):
             date_to=None if self.received_to.errors else self.received_to.data,
             place_id=None if self.place.errors else _int(self.place.data),
             period=self.period.data if self.period.data in reports.PERIODS else "month",
+            question_id=_int(self.question.data),
         )

@@ -11,10 +11,11 @@ out (see ``engage.services.suppression``).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from markupsafe import Markup, escape
 
-from engage.services.suppression import Cell, Hidden, describe
+from engage.services.suppression import Cell, Hidden, SuppressedCrosstab, describe
 
 BLUE = "#005eb8"  # NHS blue
 TEXT = "#212b32"
@@ -23,8 +24,13 @@ GRID = "#d8dde0"
 FONT = "Frutiger W01, Arial, sans-serif"
 
 
-def _describe_cells(cells: Sequence[Cell], threshold: int, label: Callable[[str], str]) -> str:
-    return "; ".join(f"{label(c.label)}: {c.describe(threshold)}" for c in cells)
+def _describe_cells(
+    cells: Sequence[Cell], threshold: int, label: Callable[[str], str], suffix: str = ""
+) -> str:
+    return "; ".join(
+        f"{label(c.label)}: {c.describe(threshold)}{suffix if c.value is not None else ''}"
+        for c in cells
+    )
 
 
 def bar_chart(
@@ -82,14 +88,21 @@ def line_chart(
     threshold: int,
     label: Callable[[str], str] = str,
     unit: str = "comments",
+    percent: bool = False,
 ) -> Markup:
-    """A trend line over periods; suppressed periods break the line and are marked below it."""
+    """A trend line over periods; suppressed periods break the line and are marked below it.
+
+    With ``percent`` the values are percentages: the axis runs from 0 to 100%.
+    """
     left, right, top, bottom = 56, 16, 16, 64
     plot_w, plot_h = 620, 200
     width, height = left + plot_w + right, top + plot_h + bottom
-    largest = max((c.value or 0 for c in cells), default=0) or 1
+    largest = 100 if percent else max((c.value or 0 for c in cells), default=0) or 1
+    suffix = "%" if percent else ""
     step = plot_w / max(len(cells) - 1, 1)
-    description = f"{unit.capitalize()} by period. " + _describe_cells(cells, threshold, label)
+    description = f"{unit.capitalize()} by period. " + _describe_cells(
+        cells, threshold, label, suffix
+    )
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="engage-chart" role="img" '
         f'viewBox="0 0 {width} {height}" aria-labelledby="{chart_id}-title {chart_id}-desc" '
@@ -101,7 +114,8 @@ def line_chart(
         y = top + plot_h - plot_h * tick / largest
         parts.append(
             f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="{GRID}"/>'
-            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="{GREY}">{tick:,}</text>'
+            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="{GREY}">'
+            f"{tick:,}{suffix}</text>"
         )
 
     def point(i: int, value: int) -> tuple[float, float]:
@@ -156,3 +170,83 @@ def line_chart(
         )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704  # nosec B704 - every text inside went through escape()
+
+
+def fft_trend_chart(chart_id: str, fft: Any) -> Markup:
+    """The FFT's percentage positive by month; a month with too few responses is a gap."""
+    cells = [
+        Cell(r.label, r.positive_percent)
+        if r.positive_percent is not None
+        else Cell(r.label, None, Hidden.PROTECTS)
+        for r in fft.by_month
+    ]
+    return line_chart(
+        chart_id,
+        "Friends and Family Test: percentage positive by month",
+        cells,
+        fft.threshold,
+        unit="percentage positive",
+        percent=True,
+    )
+
+
+# NHS colours with at least 3:1 contrast against white (WCAG 1.4.11), split by white lines;
+# every segment is also named in the description and in the table beside the chart.
+PALETTE = ("#003087", "#005eb8", "#006747", "#768692", "#330072", "#ae2573", "#8a1538")
+
+
+def stacked_bar_chart(
+    chart_id: str, title: str, table: SuppressedCrosstab, threshold: int
+) -> Markup:
+    """One bar per row, split by column in row percentages; hidden counts are left out.
+
+    A bar's hidden part is drawn as a gap at its end, so no width gives a hidden count away.
+    """
+    label_width, bar_width, row, top = 200, 420, 30, 8
+    legend_row = 22
+    columns = table.columns
+    legend_h = legend_row * len(columns) + 8
+    width = label_width + bar_width + 24
+    height = top * 2 + row * max(len(table.rows), 1) + legend_h
+    percentages = table.row_percentages()
+    lines = []
+    for name, cells, pcts in zip(table.rows, table.cells, percentages, strict=True):
+        parts = [
+            f"{c.label} {p:.0f}%" if p is not None else f"{c.label} {c.describe(threshold)}"
+            for c, p in zip(cells, pcts, strict=True)
+        ]
+        lines.append(f"{name}: " + ", ".join(parts))
+    parts_svg = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="engage-chart" role="img" '
+        f'viewBox="0 0 {width} {height}" aria-labelledby="{chart_id}-title {chart_id}-desc" '
+        f'font-family="{FONT}" font-size="14">',
+        f'<title id="{chart_id}-title">{escape(title)}</title>',
+        f'<desc id="{chart_id}-desc">{escape("Row percentages. " + "; ".join(lines))}</desc>',
+    ]
+    for i, (name, pcts) in enumerate(zip(table.rows, percentages, strict=True)):
+        y = top + i * row
+        short = name if len(name) <= 26 else name[:25] + "…"
+        parts_svg.append(
+            f'<text x="{label_width - 8}" y="{y + 20}" text-anchor="end" fill="{TEXT}">'
+            f"{escape(short)}</text>"
+        )
+        x = float(label_width)
+        for j, p in enumerate(pcts):
+            if p is None or p <= 0:
+                continue
+            length = round(bar_width * min(p, 100) / 100, 1)
+            parts_svg.append(
+                f'<rect x="{x:.1f}" y="{y + 4}" width="{length}" height="{row - 8}" '
+                f'fill="{PALETTE[j % len(PALETTE)]}" stroke="#ffffff" stroke-width="1"/>'
+            )
+            x += length
+    y0 = top + row * len(table.rows) + 8
+    for j, column in enumerate(columns):
+        y = y0 + j * legend_row
+        parts_svg.append(
+            f'<rect x="{label_width}" y="{y}" width="14" height="14" '
+            f'fill="{PALETTE[j % len(PALETTE)]}"/>'
+            f'<text x="{label_width + 20}" y="{y + 12}" fill="{TEXT}">{escape(column)}</text>'
+        )
+    parts_svg.append("</svg>")
+    return Markup("".join(parts_svg))  # noqa: S704  # nosec B704 - every text inside went through escape()

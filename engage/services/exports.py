@@ -11,6 +11,7 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from typing import Protocol
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -23,6 +24,12 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 Value = str | int | None
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class Describes(Protocol):
+    """A filter that says in words what a file is limited to (reports' and survey results')."""
+
+    def describe(self) -> list[str]: ...
 
 
 def safe(value: Value, threshold: int) -> str | int:
@@ -38,7 +45,7 @@ def safe(value: Value, threshold: int) -> str | int:
     return "'" + value if value.startswith(FORMULA_START) else value
 
 
-def _heading(title: str, filters: reports.ReportFilter, threshold: int) -> list[list[Value]]:
+def heading(title: str, filters: Describes, threshold: int) -> list[list[Value]]:
     lines: list[list[Value]] = [
         [title],
         [f"Produced {datetime.now(UTC):%-d %B %Y} by Engage, NHS Lancashire and South Cumbria ICB"],
@@ -53,24 +60,24 @@ def _heading(title: str, filters: reports.ReportFilter, threshold: int) -> list[
     return [*lines, []]
 
 
-def _count(value: int | None, hidden: Hidden | None, threshold: int) -> Value:
+def count_text(value: int | None, hidden: Hidden | None, threshold: int) -> Value:
     """A count as written: the number, or why it is hidden in the pages' words."""
     return value if value is not None else describe(None, threshold, hidden)
 
 
 def _cell(cell: Cell, threshold: int) -> Value:
-    return _count(cell.value, cell.hidden, threshold)
+    return count_text(cell.value, cell.hidden, threshold)
 
 
 def _total(table: SuppressedTable, threshold: int) -> Value:
-    return _count(table.total, table.total_hidden, threshold)
+    return count_text(table.total, table.total_hidden, threshold)
 
 
 def _report_rows(summary: IntentionSummary | ThemeSummary) -> list[list[Value]]:
     t = summary.threshold
     counts = summary.counts
     rows: list[list[Value]] = [["Section", "Group", "Value"]]
-    rows.append(["Summary", "Comments", _count(counts.comments, counts.comments_hidden, t)])
+    rows.append(["Summary", "Comments", count_text(counts.comments, counts.comments_hidden, t)])
     rows.append(["Summary", "Respondents", counts.respondents])
     if isinstance(summary, IntentionSummary):
         rows += [["Confirmed theme (comments)", c.label, _cell(c, t)] for c in summary.themes.cells]
@@ -109,13 +116,13 @@ def report_table(summary: IntentionSummary | ThemeSummary) -> list[list[Value]]:
         title = f"Commissioning intention: {summary.title} ({summary.domain}, {summary.year})"
     else:
         title = f"Theme: {summary.name}"
-    return _heading(title, summary.filters, summary.threshold) + _report_rows(summary)
+    return heading(title, summary.filters, summary.threshold) + _report_rows(summary)
 
 
 def intentions_table(
     rows: Sequence[IntentionRow], filters: reports.ReportFilter, threshold: int
 ) -> list[list[Value]]:
-    table = _heading("Commissioning intentions: what residents said", filters, threshold)
+    table = heading("Commissioning intentions: what residents said", filters, threshold)
     table.append(["Year", "Domain", "Intention", "Confirmed themes", "Comments", "Respondents"])
     table += [
         [
@@ -123,7 +130,7 @@ def intentions_table(
             r.domain,
             r.title,
             r.linked_themes,
-            _count(r.counts.comments, r.counts.comments_hidden, threshold),
+            count_text(r.counts.comments, r.counts.comments_hidden, threshold),
             r.counts.respondents,
         ]
         for r in rows
@@ -134,13 +141,13 @@ def intentions_table(
 def themes_table(
     rows: Sequence[ThemeRow], filters: reports.ReportFilter, threshold: int
 ) -> list[list[Value]]:
-    table = _heading("Themes: what residents said", filters, threshold)
+    table = heading("Themes: what residents said", filters, threshold)
     table.append(["Theme", "Confirmed intentions", "Comments", "Respondents"])
     table += [
         [
             r.name,
             r.linked_intentions,
-            _count(r.counts.comments, r.counts.comments_hidden, threshold),
+            count_text(r.counts.comments, r.counts.comments_hidden, threshold),
             r.counts.respondents,
         ]
         for r in rows

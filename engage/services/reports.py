@@ -36,6 +36,7 @@ from engage.models import (
     Intention,
     IntentionDomain,
     Place,
+    Question,
     Survey,
     Theme,
     ThemeIntentionLink,
@@ -80,6 +81,7 @@ class ReportFilter:
     date_to: date | None = None  # inclusive
     place_id: int | None = None  # this place and everywhere inside it
     period: str = "month"  # trend by "month" or "quarter"
+    question_id: int | None = None  # answers to one survey question (from its results page)
 
     def describe(self) -> list[str]:
         """Plain-English lines saying what the report is limited to (for pages and exports)."""
@@ -87,6 +89,9 @@ class ReportFilter:
         if self.survey_id is not None:
             title = db.session.scalar(select(Survey.title).where(Survey.id == self.survey_id))
             lines.append(f"Survey: {title or 'unknown survey'}")
+        if self.question_id is not None:
+            asked = db.session.scalar(select(Question.text).where(Question.id == self.question_id))
+            lines.append(f"Answers to the question: {asked or 'unknown question'}")
         if self.date_from or self.date_to:
             start = self.date_from.strftime("%-d %B %Y") if self.date_from else "the start"
             end = self.date_to.strftime("%-d %B %Y") if self.date_to else "today"
@@ -253,7 +258,9 @@ def data_fingerprint() -> tuple[Any, ...]:
     return (*row, hash(names), theme_service.current_run_id(), threshold())
 
 
-def _cached(fn: Any) -> Any:
+def cached(fn: Any) -> Any:
+    """Keep ``fn``'s result per process under its arguments and ``data_fingerprint()``."""
+
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         # Off in tests by default: test databases reuse ids, so fingerprints could coincide.
         if not current_app.config.get("ENGAGE_REPORT_CACHE", not current_app.testing):
@@ -287,7 +294,7 @@ def clear_cache() -> None:
         _CACHE.clear()
 
 
-@_cached
+@cached
 def intention_summary(intention_id: int, filters: ReportFilter | None = None) -> IntentionSummary:
     """An intention's report: confirmed themes, counts, trend, breakdowns, quotes."""
     filters = filters or ReportFilter()
@@ -340,7 +347,7 @@ def intention_summary(intention_id: int, filters: ReportFilter | None = None) ->
     )
 
 
-@_cached
+@cached
 def theme_summary(theme_id: int, filters: ReportFilter | None = None) -> ThemeSummary:
     """A theme's report: counts, trend, breakdowns, quotes, and the intentions it touches."""
     filters = filters or ReportFilter()
@@ -376,7 +383,7 @@ def theme_summary(theme_id: int, filters: ReportFilter | None = None) -> ThemeSu
     )
 
 
-@_cached
+@cached
 def list_intentions(
     year: str | None = None, filters: ReportFilter | None = None
 ) -> list[IntentionRow]:
@@ -442,7 +449,7 @@ def intentions_by_domain(year: str, filters: ReportFilter | None = None) -> list
     return [DomainGroup(name, kinds.get(name), rows) for name, rows in grouped.items()]
 
 
-@_cached
+@cached
 def list_themes(filters: ReportFilter | None = None) -> list[ThemeRow]:
     """Every theme (merged ones count under their target) with its counts, largest first."""
     filters = filters or ReportFilter()
@@ -540,6 +547,8 @@ def _respondent() -> Any:
 def _apply_filters(stmt: Any, filters: ReportFilter) -> Any:
     if filters.survey_id is not None:
         stmt = stmt.where(Comment.survey_id == filters.survey_id)
+    if filters.question_id is not None:
+        stmt = stmt.where(Comment.question_id == filters.question_id)
     if filters.date_from is not None:
         stmt = stmt.where(Comment.received_at >= datetime.combine(filters.date_from, time.min))
     if filters.date_to is not None:

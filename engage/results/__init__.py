@@ -1,0 +1,1 @@
+"""Survey results: what residents answered, for every staff role (read-only)."""
