@@ -50,6 +50,18 @@ def test_demo_has_surveys_people_and_thousands_of_comments_in_context(app):
     assert {"survey", "healthwatch", "fft"} <= set(
         db.session.scalars(select(Comment.source).distinct())
     )
+    # FFT returns come with their rating, as an imported FFT export does; nothing else has one.
+    ratings = dict(
+        db.session.execute(
+            select(Comment.source, func.count(Comment.fft_rating)).group_by(Comment.source)
+        ).all()
+    )
+    assert ratings["fft"] == _count(Comment, Comment.source == "fft") > 0
+    assert not any(n for source, n in ratings.items() if source != "fft")
+    assert _count(Comment, Comment.service.is_not(None)) > 0
+    gp = db.session.scalar(select(Survey).where(Survey.slug == "demo-gp-access-2025"))
+    assert gp is not None
+    assert {i.key for i in gp.intentions} == set(demo.SURVEY_INTENTIONS["gp-access-2025"])
 
 
 @pytest.mark.slow

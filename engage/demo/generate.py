@@ -143,6 +143,10 @@ class DemoFeedback:
     received_on: date
     place_code: str | None
     text: str
+    # Friends and Family Test returns only: the rating given with the comment (one of
+    # FFT_OPTIONS) and the practice or hospital it is about, where the comment is about one.
+    fft_rating: str | None = None
+    service: str | None = None
 
 
 @dataclass(frozen=True)
@@ -846,6 +850,8 @@ QUESTION_PROFILES: dict[tuple[str, str], tuple[dict[str, float], int]] = {
         0,
     ),
 }
+# Themes about a GP practice: feedback on them is feedback on the speaker's practice.
+GP_THEMES = frozenset({"appointments", "telephone", "continuity", "opening_hours"})
 TRAVEL_GENERAL = {**GENERAL_PROFILE, "parking": 8, "transport": 6, "local_services": 4}
 FFT_FEEDBACK_PROFILE: dict[str, float] = {
     "staff_attitude": 6,
@@ -869,6 +875,37 @@ AREA_BOOSTS: dict[str, dict[str, float]] = {
     "BPL": {"cost_of_living": 2, "dentistry": 1.8, "mental_health": 1.5},
     "NLA": {"transport": 1.2},
 }
+
+
+@dataclass
+class Experience:
+    """How it went for one person, theme by theme: their closed answers and what they write
+    both come from it, so someone whose phone calls never got through answers "Very difficult"
+    and writes about the phones, and someone who praises the staff did not rate them "Very poor".
+
+    A theme is decided the first time an answer or a clause needs it: the key themes of a
+    survey from the person's overall mood, before their closed answers; the rest by the first
+    clause written about them, after which every clause about that theme agrees.
+    """
+
+    mood: float
+    went_well: dict[str, bool] = field(default_factory=dict)
+    said: list[tuple[str, bool]] = field(default_factory=list)  # (theme, positive) per clause
+    named: set[str] = field(default_factory=set)  # the slots the comments filled: practice, ...
+
+    @classmethod
+    def for_mood(cls, mood: float) -> Experience:
+        # Someone unhappy overall does not also say they cannot fault anyone.
+        return cls(mood, {"praise": False} if mood <= 0 else {})
+
+    def decide(self, rng: random.Random, theme: str) -> bool:
+        """Whether the theme went well, drawn from the mood on first asking."""
+        if theme not in self.went_well:
+            self.went_well[theme] = rng.random() < _clamp(0.5 + 0.45 * self.mood, 0.05, 0.95)
+        return self.went_well[theme]
+
+    def agrees(self, theme: str, positive: bool) -> bool:
+        return self.went_well.get(theme, positive) == positive
 
 
 @dataclass
@@ -973,6 +1010,7 @@ class CommentWriter:
     """Builds comments from openers, theme clauses, connectives and closers, then roughs them up."""
 
     rng: random.Random
+    experience: Experience | None = None  # the speaker's, while a comment is being written
 
     def write(
         self,
@@ -983,9 +1021,32 @@ class CommentWriter:
         long: bool = True,
         polarity: int = 0,
         allow_nothing: bool = True,
+        experience: Experience | None = None,
     ) -> str:
-        """One free-text comment in the speaker's voice; "nothing" answers only where allowed."""
+        """One free-text comment in the speaker's voice; "nothing" answers only where allowed.
+
+        With an experience, every clause agrees with how each theme went for the speaker.
+        """
+        self.experience = experience
         slots = SlotFiller(self.rng, voice)
+        try:
+            return self._write(voice, slots, profile, mood, when, long, polarity, allow_nothing)
+        finally:
+            if experience is not None:
+                experience.named.update(slots)
+            self.experience = None
+
+    def _write(
+        self,
+        voice: Voice,
+        slots: SlotFiller,
+        profile: Mapping[str, float],
+        mood: float,
+        when: date,
+        long: bool,
+        polarity: int,
+        allow_nothing: bool,
+    ) -> str:
         weights = self._theme_weights(profile, voice.area, when)
         mode = self._mode(mood, long, polarity)
         p_pos = _clamp(0.5 + 0.45 * mood + 0.55 * polarity, 0.05, 0.95)
@@ -1026,17 +1087,36 @@ class CommentWriter:
         self, weights: Mapping[str, float], positive: bool, slots: SlotFiller, used: set[str]
     ) -> str:
         """A filled clause of the wanted sentiment, not already used in this comment."""
-        # Only themes that have clauses of that sentiment, so a rant never turns into praise.
-        usable = {
-            k: w for k, w in weights.items() if (ph.THEMES[k].pos if positive else ph.THEMES[k].neg)
-        } or dict(weights)
+        experience = self.experience
+
+        def usable(sentiment: bool) -> dict[str, float]:
+            # Only themes that have clauses of that sentiment, so a rant never turns into
+            # praise, and that went that way for the speaker (or are not decided yet).
+            return {
+                k: w
+                for k, w in weights.items()
+                if (ph.THEMES[k].pos if sentiment else ph.THEMES[k].neg)
+                and (experience is None or experience.agrees(k, sentiment))
+            }
+
+        choices = usable(positive)
+        if not choices and experience is not None and usable(not positive):
+            # Nothing of that sentiment is true for them: say what is.
+            positive = not positive
+            choices = usable(positive)
+        choices = choices or dict(weights)
         for _ in range(6):
-            theme = self._theme(usable)
+            key = _weighted(self.rng, list(choices), list(choices.values()))
+            theme = ph.THEMES[key]
             bank = (theme.pos or theme.neg) if positive else (theme.neg or theme.pos)
             template = self.rng.choice(bank)
             if template not in used:
                 break
         used.add(template)
+        if experience is not None:
+            said = positive if (theme.pos if positive else theme.neg) else not positive
+            experience.went_well.setdefault(key, said)
+            experience.said.append((key, said))
         return template.format_map(slots)
 
     def _join(self, clauses: Sequence[str], joiners: Sequence[tuple[str, bool]]) -> str:
@@ -1194,6 +1274,19 @@ FFT_WEIGHTS: dict[str, list[float]] = {
     "hospital-travel-parking": [12, 20, 18, 24, 23, 3],
     "digital-services-nhs-app": [24, 30, 18, 13, 10, 5],
 }
+# The themes each survey asks about in closed questions: decided for each respondent from their
+# overall (FFT) mood before any closed answer, so answers and comments tell one story.
+SURVEY_KEY_THEMES: dict[str, tuple[str, ...]] = {
+    "gp-access-2025": ("telephone", "appointments"),
+    "hospital-travel-parking": ("parking", "transport"),
+    "digital-services-nhs-app": ("online", "digital_barriers"),
+}
+# Which themes each rating question measures: it reads how they went for the respondent.
+RATING_THEMES: dict[str, tuple[str, ...]] = {
+    "ease_of_contact": ("telephone", "appointments"),
+    "parking_ease": ("parking",),
+    "confidence": ("online", "digital_barriers"),
+}
 SKIP_RATE: dict[str, float] = {"anything_else": 0.45, "one_change": 0.12, "ppg_role": 0.25}
 EXCLUSIVE_OPTIONS = {"I don't use the internet", "I don't use the NHS App", "I did not park"}
 
@@ -1208,6 +1301,7 @@ class Respondent:
     when: datetime
     writer: CommentWriter
     mood: float = 0.0
+    experience: Experience = field(default_factory=lambda: Experience(0.0))
     answers: dict[str, str | list[str] | int] = field(default_factory=dict)
 
 
@@ -1219,13 +1313,16 @@ def _answer(r: Respondent, q: DemoQuestion) -> str | list[str] | int | None:
     if q.kind == "fft":
         choice = _weighted(rng, q.options, FFT_WEIGHTS[r.survey.slug])
         r.mood = _clamp(FFT_MOOD[choice] + rng.gauss(0, 0.15), -1, 1)
+        r.experience = Experience.for_mood(r.mood)
+        for theme in SURVEY_KEY_THEMES.get(r.survey.slug, ()):
+            r.experience.decide(rng, theme)
         return choice
     if not q.required and q.kind not in FREE_TEXT_KINDS and rng.random() < 0.06:
         return None
     if q.kind == "rating" and _offline(r):
         return 1
     if q.kind == "rating":
-        return int(_clamp(round(3 + 1.6 * r.mood + rng.gauss(0, 0.8)), 1, 5))
+        return _rating(r, q)
     if q.kind == "single_choice":
         return _single(r, q)
     if q.kind == "multi_choice":
@@ -1244,6 +1341,16 @@ def _answer(r: Respondent, q: DemoQuestion) -> str | list[str] | int | None:
     return _free_text(r, q)
 
 
+def _rating(r: Respondent, q: DemoQuestion) -> int:
+    """A 1-5 rating: from how its themes went for the respondent, or else their mood."""
+    themes = RATING_THEMES.get(q.key)
+    if not themes:
+        return int(_clamp(round(3 + 1.6 * r.mood + r.rng.gauss(0, 0.8)), 1, 5))
+    went = [1 if r.experience.decide(r.rng, t) else -1 for t in themes]
+    score = 3 + 1.8 * sum(went) / len(went) + 0.4 * r.mood + r.rng.gauss(0, 0.45)
+    return int(_clamp(round(score), 1, 5))
+
+
 def _single(r: Respondent, q: DemoQuestion) -> str:
     """A single choice; the hospital is the respondent's local one, which their comments name."""
     if q.key == "hospital":
@@ -1254,6 +1361,8 @@ def _single(r: Respondent, q: DemoQuestion) -> str:
         return ph.HOSPITALS[r.voice.hospital_key][0]
     weights = [1.0] * len(q.options)
     weights[0] = 2.5  # the first option is the commonest answer in all these questions
+    if q.key == "appointment_type":  # nothing offered is what a bad experience of booking is
+        weights[-1] = 0.1 if r.experience.decide(r.rng, "appointments") else 3.0
     return _weighted(r.rng, q.options, weights)
 
 
@@ -1278,7 +1387,9 @@ def _number(r: Respondent, q: DemoQuestion) -> int | None:
         methods = r.answers.get("contact_methods", [])
         if not isinstance(methods, list) or "Phoned the practice" not in methods:
             return None
-        return int(_clamp(r.rng.expovariate(1 / 22), 0, 120))
+        if r.experience.decide(r.rng, "telephone"):
+            return int(_clamp(r.rng.expovariate(1 / 8), 0, 120))
+        return int(_clamp(20 + r.rng.expovariate(1 / 25), 0, 120))
     rural = r.voice.area.code in {"FUR", "WES"}
     return int(_clamp(r.rng.gauss(65 if rural else 30, 20), 5, 180))
 
@@ -1291,7 +1402,13 @@ def _free_text(r: Respondent, q: DemoQuestion) -> str | None:
     if profile is GENERAL_PROFILE and r.survey.slug == "hospital-travel-parking":
         profile = TRAVEL_GENERAL
     return r.writer.write(
-        r.voice, profile, r.mood, r.when.date(), long=q.kind == "free_text_long", polarity=polarity
+        r.voice,
+        profile,
+        r.mood,
+        r.when.date(),
+        long=q.kind == "free_text_long",
+        polarity=polarity,
+        experience=r.experience,
     )
 
 
@@ -1449,10 +1566,16 @@ def _feedback_item(
         day = _public_day(rng, WINDOW_START, ANCHOR - timedelta(days=1))
         area, venue = _pick_area(rng), ""
     voice = Voice(area, rng.choice([p.name for p in practices if p.place_code == area.code]))
+    rating = service = None
     if source == "fft":
         mood = rng.choice([1.0, 1.0, 0.5, 0.5, 0.5, 0.0, -0.5, -1.0])
         long = rng.random() < 0.5
-        text = writer.write(voice, FFT_FEEDBACK_PROFILE, mood, day, long, allow_nothing=False)
+        experience = Experience.for_mood(mood)
+        text = writer.write(
+            voice, FFT_FEEDBACK_PROFILE, mood, day, long, allow_nothing=False, experience=experience
+        )
+        rating = _fft_rating(rng, experience)
+        service = _service(voice, experience)
     else:
         mood = rng.uniform(-1, 0.6)
         long = rng.random() < 0.85
@@ -1462,7 +1585,35 @@ def _feedback_item(
     elif source == "event":
         text = f'{rng.choice(ph.EVENT_SPEAKERS)} at {venue}: "{text}"'
     place = None if rng.random() < 0.1 else area.code
-    return DemoFeedback(source, day, place, text)
+    return DemoFeedback(source, day, place, text, rating, service)
+
+
+def _fft_rating(rng: random.Random, experience: Experience) -> str:
+    """The rating given with an FFT comment: what the comment says, leaning on the mood."""
+    good = sum(1 for _theme, positive in experience.said if positive)
+    bad = len(experience.said) - good
+    mood = experience.mood
+    if good and not bad:
+        return "Very good" if mood > 0.5 else "Good"
+    if bad and not good:
+        return "Very poor" if mood < -0.5 else "Poor"
+    if good and bad:
+        return "Good" if mood > 0.25 else "Poor" if mood < -0.25 else "Neither good nor poor"
+    # A word or a suggestion says little either way: the mood decides.
+    if -0.25 < mood < 0.25:
+        return "Don't know" if rng.random() < 0.25 else "Neither good nor poor"
+    return FFT_OPTIONS[min(4, max(0, round(2 - 2 * mood)))]
+
+
+def _service(voice: Voice, experience: Experience) -> str | None:
+    """The practice or hospital an FFT comment is about, where it is about one."""
+    if "practice" in experience.named or any(
+        theme in GP_THEMES for theme, _positive in experience.said
+    ):
+        return voice.practice
+    if voice.hospital_key and {"hospital", "hosp", "far_hospital"} & experience.named:
+        return ph.HOSPITALS[voice.hospital_key][0]
+    return None
 
 
 def _feedback(

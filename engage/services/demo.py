@@ -39,11 +39,27 @@ DEMO_STAFF = [
     ("commissioner@example.org", "Chris Commissioner", Role.COMMISSIONER),
     ("viewer@example.org", "Vic Viewer", Role.VIEWER),
 ]
-# Which intentions each demo survey informs, by words in the intention's title.
-SURVEY_INTENTION_WORDS = {
-    "gp": ("primary care", "general practice", "access"),
-    "parking": ("transport", "estate", "hospital"),
-    "digital": ("digital", "NHS App"),
+# The 2026-27 intentions each demo survey informs, chosen by reading them and tied by their
+# catalogue key (stable across reloads of the catalogue). Matching words in titles used to tie
+# the GP access survey to eating disorders, gynaecology and pathology.
+SURVEY_INTENTIONS: dict[str, tuple[str, ...]] = {
+    # Getting help from a GP practice: practices where demand is above capacity (access), and
+    # community pharmacy, the other door residents are pointed to for help.
+    "gp-access-2025": (
+        "2026-27/neighbourhood-health/06",
+        "2026-27/neighbourhood-health/07",
+    ),
+    # Getting to hospital: none. No 2026-27 intention is about parking at or transport to
+    # hospital (the nearest, Adult Critical Care Transport, is 2024-25 and about moving
+    # critically ill patients between units; "closer to home" ones are about where tests are
+    # done, not how people get there). As with DEMO_LINKS, the gap is itself a finding.
+    "hospital-travel-parking": (),
+    # The NHS App and online services: adopting digital citizen engagement tools, and access
+    # to GP practices, which the survey asks about online.
+    "digital-services-nhs-app": (
+        "2026-27/analogue-to-digital/mt-02",
+        "2026-27/neighbourhood-health/06",
+    ),
 }
 
 
@@ -285,17 +301,14 @@ def _load_survey(item: DemoSurvey) -> Survey:
 
 
 def _intentions_for(slug: str) -> list[Intention]:
-    for marker, words in SURVEY_INTENTION_WORDS.items():
-        if marker in slug:
-            found: list[Intention] = []
-            for word in words:
-                found += db.session.scalars(
-                    select(Intention)
-                    .where(Intention.title.ilike(f"%{word}%"), Intention.retired.is_(False))
-                    .limit(2)
-                )
-            return list({i.id: i for i in found}.values())[:4]
-    return []
+    keys = SURVEY_INTENTIONS.get(slug, ())
+    found = {
+        i.key: i
+        for i in db.session.scalars(
+            select(Intention).where(Intention.key.in_(keys), Intention.retired.is_(False))
+        )
+    }
+    return [found[key] for key in keys if key in found]
 
 
 def _reference(n: int) -> str:
@@ -353,6 +366,8 @@ def _load_feedback(data: DemoData, places: dict[str, Place]) -> int:
                     received_at=datetime.combine(item.received_on, time(12), tzinfo=UTC),
                     place_id=place.id if place else None,
                     moderation_state="pending",
+                    fft_rating=item.fft_rating,
+                    service=item.service,
                 )
             )
         )
