@@ -124,15 +124,11 @@ def test_one_list_of_fft_answers():
     assert imports.FFT_RATINGS == tuple(FFT_OPTIONS) == tuple(DEMO_FFT_OPTIONS)
 
 
-def test_rows_without_a_rating_or_service_keep_the_key_they_had_before():
-    # A row hashed as before these columns existed: text, date, place, respondent.
+def test_the_rating_and_service_are_not_part_of_what_makes_a_row_the_same_feedback():
+    # So a file imported before they could be mapped finds its rows again (see below).
     row = imports.ParsedRow(2, text="Kind staff", respondent="R1")
     before = imports.source_key("fft", row)
-    row.fft_rating = "Good"
-    assert imports.source_key("fft", row) != before
-    row.fft_rating, row.service = None, "Ash Tree Surgery"
-    assert imports.source_key("fft", row) != before
-    row.service = None
+    row.fft_rating, row.service = "Good", "Ash Tree Surgery"
     assert imports.source_key("fft", row) == before
 
 
@@ -253,3 +249,15 @@ def test_a_file_mapped_without_a_rating_imports_as_before(client, auth):
     batch = _import(client, FFT_EXPORT.encode(), rating="", service="")
     assert (batch.imported_rows, batch.error_rows) == (5, 0)
     assert {(c.fft_rating, c.service) for c in _comments().values()} == {(None, None)}
+
+
+def test_a_file_imported_without_its_ratings_then_with_them_gains_them_and_no_copies(client, auth):
+    auth.login(Role.ENGAGEMENT)
+    first = _import(client, FFT_EXPORT.encode(), rating="", service="")
+    again = _import(client, FFT_EXPORT.encode())
+    assert (first.imported_rows, again.imported_rows) == (5, 0), "nothing is imported twice"
+    comments = _comments()
+    assert len(comments) == 5
+    lovely = comments["The receptionist was lovely and sorted my repeat prescription"]
+    assert (lovely.fft_rating, lovely.service) == ("Very good", "Ash Tree Surgery")
+    assert comments["No rating given for this one"].fft_rating is None

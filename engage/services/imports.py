@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import IO, Any, cast
 
 from flask import current_app
-from sqlalchemy import CursorResult, Table, delete, func, insert, select, update
+from sqlalchemy import CursorResult, Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from engage.extensions import db
@@ -758,10 +758,8 @@ def source_key(source: str, row: ParsedRow) -> str:
         str(row.place_id or ""),
         row.respondent or "",
     ]
-    # Only where the file gave them, so rows without a rating or service keep the keys they
-    # had before these columns could be mapped (and a re-import of them still adds nothing).
-    if row.fft_rating is not None or row.service is not None:
-        parts += [row.fft_rating or "", row.service or ""]
+    # Not the rating or the service: a file imported before they could be mapped, imported again
+    # with them, must find its rows already there (``_import_chunk`` then fills them in).
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
@@ -1065,6 +1063,29 @@ def _insert(table: Any) -> Any:
     return sqlite.insert(table)
 
 
+def _fill_in_ratings(values: list[dict[str, Any]]) -> None:
+    """Give rows already imported without a rating or service the ones this file gives them."""
+    rated = [
+        {"s": v["source"], "k": v["source_key"], "r": v["fft_rating"], "v": v["service"]}
+        for v in values
+        if v["fft_rating"] is not None or v["service"] is not None
+    ]
+    if not rated:
+        return
+    table = cast(Table, Comment.__table__)
+    db.session.execute(
+        update(table)
+        .where(
+            table.c.source == bindparam("s"),
+            table.c.source_key == bindparam("k"),
+            table.c.fft_rating.is_(None),
+            table.c.service.is_(None),
+        )
+        .values(fft_rating=bindparam("r"), service=bindparam("v")),
+        rated,
+    )
+
+
 def _import_chunk(
     batch_id: int, source: str, mapping: Mapping, rows: list[ParsedRow], done: int
 ) -> bool:
@@ -1119,6 +1140,8 @@ def _import_chunk(
             .returning(table.c.id)
         )
         imported = len(db.session.execute(stmt, values).all())
+        if imported < len(values):
+            _fill_in_ratings(values)
     moved: CursorResult[Any] = db.session.execute(  # type: ignore[assignment]
         update(ImportBatch)
         .where(
