@@ -39,7 +39,7 @@ def _api_rules(app) -> list[str]:
 
 def test_every_data_route_refuses_a_request_without_a_token(app, client):
     urls = [u for u in _api_rules(app) if not u.endswith("openapi.json")]
-    assert len(urls) == 6, f"the API's data routes: {urls}"
+    assert len(urls) == 9, f"the API's data routes: {urls}"
     for url in urls:
         response = client.get(url)
         assert response.status_code == 401, f"{url} answered {response.status_code}"

@@ -349,3 +349,65 @@ def test_a_response_download_without_a_reason_is_refused_with_a_message(survey, 
 def test_viewers_cannot_download_responses(survey, client, auth):
     auth.login(Role.VIEWER)
     assert client.get(f"/staff/surveys/{survey.id}/results/responses").status_code == 403
+
+
+# --- the API -------------------------------------------------------------------------------
+
+
+def _api(client, url: str, **query: Any):
+    from engage.services import api_tokens
+
+    secret = api_tokens.create_token("Board dashboard", 30, None)[1]
+    response = client.get(url, query_string=query, headers={"Authorization": f"Bearer {secret}"})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.json
+
+
+def test_the_api_gives_the_numbers_the_page_gives_suppressed_the_same_way(survey, client, app):
+    app.config["ENGAGE_SMALL_NUMBER_THRESHOLD"] = 10
+    body = _api(client, f"/api/v1/surveys/{survey.id}/results")
+    assert body["suppression"]["threshold"] == 10
+    served = {q["key"]: q for q in body["data"]["questions"]}
+    for q in sr.survey_results(survey.id).questions:
+        assert [o["count"] for o in served[q.key]["options"]] == [r.cell.value for r in q.results]
+        assert served[q.key]["not_answered"] == q.not_answered.value
+    assert served["how"]["not_answered"] is None, "3 not answered is hidden in the API too"
+    assert body["data"]["fft"]["overall"]["positive_percent"] == 56
+    listed = _api(client, "/api/v1/surveys")["data"]
+    assert [(s["id"], s["responses"]) for s in listed] == [(survey.id, 30)]
+
+
+def test_the_api_fft_score_counts_imported_ratings_beside_survey_answers(survey, client):
+    for i, rating in enumerate(["Very poor"] * 6 + ["Very good"] * 7):
+        db.session.add(
+            Comment(
+                source="fft",
+                source_key=f"fft-row-{i}",
+                original_text="",
+                fft_rating=rating,
+                service="Ribble Surgery",
+            )
+        )
+    db.session.commit()
+    everything = _api(client, "/api/v1/fft")["data"]
+    # 27 answers and 13 imported ratings: 15 + 7 positive of 40, 8 + 6 negative.
+    assert everything["overall"]["responses"] == 40
+    assert everything["overall"]["positive_percent"] == 55
+    assert everything["overall"]["negative_percent"] == 35
+    services = {r["label"]: r["responses"] for r in everything["by_service"]}
+    assert services["Ribble Surgery"] == 13
+    one_survey = _api(client, "/api/v1/fft", survey_id=str(survey.id))["data"]
+    assert one_survey["overall"]["responses"] == 27
+
+
+def test_the_api_refuses_an_unknown_channel_with_a_message(survey, client):
+    from engage.services import api_tokens
+
+    secret = api_tokens.create_token("Board dashboard", 30, None)[1]
+    response = client.get(
+        f"/api/v1/surveys/{survey.id}/results",
+        query_string={"channel": "carrier-pigeon"},
+        headers={"Authorization": f"Bearer {secret}"},
+    )
+    assert response.status_code == 400
+    assert "'channel' must be one of" in response.json["error"]["message"]

@@ -172,6 +172,7 @@ def build_spec(server_url: str) -> dict[str, Any]:
                     ),
                 }
             },
+            **_survey_paths(),
             "/v1/openapi.json": {
                 "get": {
                     "operationId": "openapi",
@@ -223,6 +224,17 @@ def build_spec(server_url: str) -> dict[str, Any]:
                     "required": False,
                     "description": "Only comments from this place and the places within it.",
                     "schema": {"type": "integer"},
+                },
+                "channel": {
+                    "name": "channel",
+                    "in": "query",
+                    "required": False,
+                    "description": (
+                        "Only responses that came this way: public (the survey's public link), "
+                        "panel or ppg (a personal link to a Citizens' Panel or PPG survey), or "
+                        "invitation (a personal link to a public survey)."
+                    ),
+                    "schema": {"type": "string", "enum": ["public", "panel", "ppg", "invitation"]},
                 },
                 "period": {
                     "name": "period",
@@ -386,6 +398,7 @@ def build_spec(server_url: str) -> dict[str, Any]:
                         "suggested_intentions": {"type": "array", "items": {"type": "object"}},
                     },
                 },
+                **_survey_schemas(),
                 "YouSaidWeDid": {
                     "type": "object",
                     "properties": {
@@ -405,6 +418,183 @@ def build_spec(server_url: str) -> dict[str, Any]:
                         "url": {"type": "string", "format": "uri"},
                     },
                 },
+            },
+        },
+    }
+
+
+RESULTS_PARAMETERS = [
+    {"$ref": "#/components/parameters/from"},
+    {"$ref": "#/components/parameters/to"},
+    {"$ref": "#/components/parameters/place_id"},
+    {"$ref": "#/components/parameters/channel"},
+]
+PERCENT = {
+    "type": ["number", "null"],
+    "description": "null when a count it rests on is suppressed.",
+}
+
+
+def _survey_paths() -> dict[str, Any]:
+    return {
+        "/v1/surveys": {
+            "get": {
+                "operationId": "listSurveys",
+                "summary": "Published surveys with their responses",
+                "responses": _ok(
+                    "Every survey but drafts, newest first.",
+                    _envelope({"type": "array", "items": _ref("SurveyRow")}, filters=False),
+                ),
+            }
+        },
+        "/v1/surveys/{survey_id}/results": {
+            "get": {
+                "operationId": "surveyResults",
+                "summary": "A survey's results, question by question, as its results page shows",
+                "description": (
+                    "Dates are when responses were sent. Percentages are of the people routing "
+                    "showed each question to. No answer in a person's own words is returned."
+                ),
+                "parameters": [_id("survey_id", "survey"), *RESULTS_PARAMETERS],
+                "responses": _with_404(
+                    _ok("The survey's results.", _envelope(_ref("SurveyResults")))
+                ),
+            }
+        },
+        "/v1/fft": {
+            "get": {
+                "operationId": "fftScore",
+                "summary": "The Friends and Family Test score, by month, place and service",
+                "description": (
+                    "Positive is very good or good, negative poor or very poor, as whole "
+                    "percentages of all responses (don't know included). Without survey_id it "
+                    "counts every survey's FFT answers and imported feedback that carries a rating."
+                ),
+                "parameters": [
+                    {**_id("survey_id", "survey"), "in": "query", "required": False},
+                    *RESULTS_PARAMETERS,
+                ],
+                "responses": _with_404(_ok("The score.", _envelope(_ref("FftSummary")))),
+            }
+        },
+    }
+
+
+def _survey_schemas() -> dict[str, Any]:
+    fft_row = {
+        "type": "object",
+        "required": ["label", "responses", "positive_percent", "negative_percent"],
+        "properties": {
+            "label": {"type": "string"},
+            "responses": COUNT,
+            "positive": COUNT,
+            "negative": COUNT,
+            "positive_percent": {"type": ["integer", "null"]},
+            "negative_percent": {"type": ["integer", "null"]},
+        },
+    }
+    share = {
+        "type": ["object", "null"],
+        "properties": {
+            "labels": {"type": "array", "items": {"type": "string"}},
+            "percent": PERCENT,
+        },
+    }
+    stat = {"type": ["number", "string", "null"], "description": "A date is ISO 8601."}
+    return {
+        "SurveyRow": {
+            "type": "object",
+            "required": ["id", "title", "status", "responses"],
+            "properties": {
+                "id": {"type": "integer"},
+                "title": {"type": "string"},
+                "status": {"type": "string", "enum": ["open", "closed"]},
+                "audience": {"type": "string", "enum": ["public", "panel", "ppg"]},
+                "opens_on": {"type": ["string", "null"], "format": "date"},
+                "closes_on": {"type": ["string", "null"], "format": "date"},
+                "responses": COUNT,
+                "intentions": {"type": "array", "items": {"type": "integer"}},
+            },
+        },
+        "QuestionResult": {
+            "type": "object",
+            "required": ["id", "kind", "text", "shown", "answered", "not_answered", "options"],
+            "properties": {
+                "id": {"type": "integer"},
+                "key": {"type": "string"},
+                "kind": {"type": "string"},
+                "text": {"type": "string"},
+                "section": {"type": "string"},
+                "routed": {"type": "boolean"},
+                "shown": COUNT,
+                "answered": COUNT,
+                "not_answered": COUNT,
+                "multiple": {"type": "boolean"},
+                "options": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["label", "count", "percent"],
+                        "properties": {
+                            "label": {"type": "string"},
+                            "count": COUNT,
+                            "percent": PERCENT,
+                        },
+                    },
+                },
+                "top_two": share,
+                "bottom_two": share,
+                "stats": {
+                    "type": ["object", "null"],
+                    "properties": {
+                        "answered": COUNT,
+                        "median": stat,
+                        "lower_quartile": stat,
+                        "upper_quartile": stat,
+                        "histogram": _ref("Table"),
+                    },
+                },
+                "themes": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "id": {"type": "integer"},
+                            "name": {"type": "string"},
+                            "comments": COUNT,
+                        },
+                    },
+                },
+                "groups": {"type": "array", "items": _ref("Table")},
+            },
+        },
+        "SurveyResults": {
+            "type": "object",
+            "required": ["id", "title", "responses", "questions"],
+            "properties": {
+                "id": {"type": "integer"},
+                "title": {"type": "string"},
+                "status": {"type": "string"},
+                "responses": COUNT,
+                "versions": {"type": "array", "items": {"type": "integer"}},
+                "questions": {
+                    "type": "array",
+                    "description": "Empty when fewer people responded than the threshold.",
+                    "items": _ref("QuestionResult"),
+                },
+                "fft": {"oneOf": [_ref("FftSummary"), {"type": "null"}]},
+            },
+        },
+        "FftRow": fft_row,
+        "FftSummary": {
+            "type": "object",
+            "required": ["overall", "by_month", "by_place", "by_service"],
+            "properties": {
+                "overall": _ref("FftRow"),
+                "by_month": {"type": "array", "items": _ref("FftRow")},
+                "by_place": {"type": "array", "items": _ref("FftRow")},
+                "by_service": {"type": "array", "items": _ref("FftRow")},
+                "sources": {"type": "array", "items": {"type": "string"}},
             },
         },
     }

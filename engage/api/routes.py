@@ -29,4 +29,4 @@ def readiness() -> tuple[Response, int]:
 
 
 # The token-authenticated reporting API registers on this blueprint.
-from engage.api import v1  # noqa: E402,F401
+from engage.api import surveys, v1  # noqa: E402,F401

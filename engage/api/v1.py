@@ -107,7 +107,8 @@ def _filters_json(filters: reports.ReportFilter) -> dict[str, Any]:
     }
 
 
-def _envelope(data: Any, filters: reports.ReportFilter | None = None) -> Response:
+def _envelope(data: Any, filters: reports.ReportFilter | dict[str, Any] | None = None) -> Response:
+    """The body every data route answers with; ``filters`` as a filter or already as JSON."""
     limit = reports.threshold()
     body: dict[str, Any] = {
         "data": data,
@@ -120,7 +121,7 @@ def _envelope(data: Any, filters: reports.ReportFilter | None = None) -> Respons
         },
     }
     if filters is not None:
-        body["filters"] = _filters_json(filters)
+        body["filters"] = filters if isinstance(filters, dict) else _filters_json(filters)
     return jsonify(body)
 
 
