@@ -321,7 +321,9 @@ def test_the_response_download_has_a_row_per_response_and_a_column_per_option(su
     assert event.after["demographics"] is False
 
 
-def test_equality_answers_are_only_for_the_engagement_team_and_only_on_purpose(survey, client, auth):
+def test_equality_answers_are_only_for_the_engagement_team_and_only_on_purpose(
+    survey, client, auth
+):
     auth.login(Role.COMMISSIONER)
     page = client.get(f"/staff/surveys/{survey.id}/results/responses")
     assert "include_demographics" not in page.get_data(as_text=True)
@@ -411,3 +413,56 @@ def test_the_api_refuses_an_unknown_channel_with_a_message(survey, client):
     )
     assert response.status_code == 400
     assert "'channel' must be one of" in response.json["error"]["message"]
+
+
+# --- where the results appear elsewhere ----------------------------------------------------
+
+
+def test_the_dashboard_and_the_fft_page_give_the_score_for_every_role(survey, client, auth):
+    auth.login(Role.VIEWER)
+    dashboard = client.get("/staff/admin/").get_data(as_text=True)
+    assert "56%</strong> positive" in dashboard and "30%</strong> negative" in dashboard
+    page = client.get("/staff/surveys/results/fft")
+    assert page.status_code == 200
+    assert "Responses it rests on" in page.get_data(as_text=True)
+    body = client.get("/staff/surveys/results/fft", query_string={"format": "csv"})
+    assert "Friends and Family Test: overall,All responses,27,56%,30%" in body.get_data(
+        as_text=True
+    )
+
+
+def test_an_intention_names_its_surveys_with_their_headline_results(survey, client, auth):
+    from engage.models import Intention
+    from engage.services import intentions
+
+    intentions.load_catalogue()
+    intention = db.session.scalars(select(Intention).order_by(Intention.id)).first()
+    assert intention is not None
+    survey.intentions.append(intention)
+    db.session.commit()
+    auth.login(Role.COMMISSIONER)
+    for url in (
+        f"/staff/reports/intentions/{intention.id}",
+        f"/staff/reports/intentions/{intention.id}/board-paper",
+    ):
+        html = client.get(url).get_data(as_text=True)
+        assert "What the surveys about it found" in html, url
+        assert "Bus</strong>, 50% of those asked" in html, url
+        assert "Friends and Family Test 56% positive" in html, url
+
+
+def test_a_theme_linked_from_a_question_is_limited_to_that_question(survey, client, auth):
+    theme = Theme(slug="late", name="Running late", description="")
+    db.session.add(theme)
+    db.session.flush()
+    for c in db.session.scalars(select(Comment).where(Comment.survey_id == survey.id)):
+        c.moderation_state = "approved"
+        c.redacted_text = c.original_text
+        db.session.add(CommentTheme(comment_id=c.id, theme_id=theme.id, source="person"))
+    db.session.commit()
+    auth.login(Role.COMMISSIONER)
+    results = client.get(f"/staff/surveys/{survey.id}/results").get_data(as_text=True)
+    link = f"/staff/reports/themes/{theme.id}?survey={survey.id}&amp;question={_id(survey, 'why')}"
+    assert link in results
+    page = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
+    assert "Answers to the question: Tell us why" in page

@@ -27,7 +27,11 @@ bp = Blueprint("admin", __name__)
 @bp.route("/")
 @roles_required(*ALL_STAFF)
 def dashboard() -> str:
-    return render_template("admin/dashboard.html", summary=dashboard_service.summary())
+    return render_template(
+        "admin/dashboard.html",
+        summary=dashboard_service.summary(),
+        fft=dashboard_service.fft_last_year(),
+    )
 
 
 @bp.route("/users")

@@ -13,7 +13,7 @@ from flask import Response, render_template, request
 from engage.auth import ALL_STAFF, roles_required
 from engage.reports.forms import ReportFilterForm
 from engage.reports.routes import bp
-from engage.services import charts, exports, reports
+from engage.services import charts, exports, reports, survey_results
 from engage.services import intentions as intention_service
 from engage.services.errors import DomainError
 from engage.services.reports import ReportFilter
@@ -79,6 +79,9 @@ def _intention_page(intention_id: int, template: str) -> str:
     return render_template(
         template,
         summary=summary,
+        surveys=survey_results.headlines_for_intention(
+            intention_id, survey_results.from_report_filter(filters)
+        ),
         intention=item,
         domain=intention_service.get_domain_for(item),
         form=form,
@@ -137,9 +140,21 @@ def themes_export() -> Response:
 def _theme_page(theme_id: int, template: str) -> str:
     form, filters, keep = _filters()
     summary = reports.theme_summary(theme_id, filters)
+    surveys = (
+        [
+            survey_results.headline(
+                survey_results.survey_results(
+                    filters.survey_id, survey_results.from_report_filter(filters)
+                )
+            )
+        ]
+        if filters.survey_id is not None
+        else []
+    )
     return render_template(
         template,
         summary=summary,
+        surveys=surveys,
         form=form,
         keep=keep,
         charts=_charts(summary),

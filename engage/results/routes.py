@@ -85,6 +85,24 @@ def _results_page(survey_id: int, board_paper: bool) -> str:
     )
 
 
+@bp.route("/results/fft")
+@roles_required(*ALL_STAFF)
+def fft() -> str | Response:
+    """The FFT score across every survey and imported return, with the results' filters."""
+    form, filters, keep = _filters()
+    summary = sr.fft_summary(None, filters)
+    if request.args.get("format"):
+        return _table_download(export.fft_table(summary, filters), summary.threshold, "fft")
+    return render_template(
+        "results/fft.html",
+        fft=summary,
+        form=form,
+        filters=filters,
+        keep=keep,
+        chart=charts.fft_trend_chart("chart-fft", summary) if summary.by_month else None,
+    )
+
+
 @bp.route("/<int:survey_id>/results")
 @roles_required(*ALL_STAFF)
 def show(survey_id: int) -> str:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from sqlalchemy import Select, func, select
 
 from engage.extensions import db
 from engage.models import Comment, Intention, PanelMembership, Response, Survey
+from engage.services import survey_results
+from engage.services.survey_results import FftSummary, ResultsFilter
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,12 @@ def summary() -> Summary:
         intentions=count(select(func.count(Intention.id)).where(Intention.retired.is_(False))),
         worker_seen_seconds_ago=_worker_seen(),
     )
+
+
+def fft_last_year(today: date | None = None) -> FftSummary:
+    """The Friends and Family Test over the last 12 months: every survey's answers and imports."""
+    today = today or date.today()
+    return survey_results.fft_summary(None, ResultsFilter(date_from=today - timedelta(days=365)))
 
 
 def _worker_seen() -> int | None:

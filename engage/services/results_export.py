@@ -142,6 +142,11 @@ def fft_rows(fft: sr.FftSummary) -> list[list[Value]]:
     return rows
 
 
+def fft_table(fft: sr.FftSummary, filters: sr.ResultsFilter) -> list[list[Value]]:
+    """The FFT score across every survey and import, as its own file."""
+    return heading("Friends and Family Test", filters, fft.threshold) + fft_rows(fft)[1:]
+
+
 def crosstab_table(ct: sr.Crosstab) -> list[list[Value]]:
     """A cross-tab as counts with row percentages beside them."""
     t = ct.threshold

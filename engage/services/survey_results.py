@@ -1350,3 +1350,79 @@ def _fft_rows(table: SuppressedCrosstab, label: Callable[[str], str] = str) -> l
         _fft_row(label(key), cells, total.value, total.hidden)
         for key, cells, total in zip(table.rows, table.cells, table.row_totals, strict=True)
     ]
+
+
+# --- headlines for reports and Board papers ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HeadlineAnswer:
+    question: str
+    answer: str  # the most chosen answer, or a rating's top two
+    percent: float
+
+
+@dataclass(frozen=True)
+class Headline:
+    """A survey's results in a few lines, for an intention's report and Board paper."""
+
+    survey_id: int
+    title: str
+    threshold: int
+    respondents: int | None
+    respondents_hidden: Hidden | None
+    fft: FftRow | None
+    answers: list[HeadlineAnswer]
+
+
+HEADLINE_ANSWERS = 6
+
+
+def headline(results: SurveyResults) -> Headline:
+    """The lead answer to each closed question (consent aside), from already suppressed results.
+
+    Only shown counts are compared, so a hidden one can never be named as the largest.
+    """
+    answers: list[HeadlineAnswer] = []
+    for q in results.questions:
+        if not q.results or q.kind == "consent" or len(answers) >= HEADLINE_ANSWERS:
+            continue
+        if q.top is not None and q.top.percent is not None:
+            answers.append(HeadlineAnswer(q.text, " or ".join(q.top.labels), q.top.percent))
+            continue
+        shown = [r for r in q.results if r.percent is not None and r.cell.value]
+        if shown:
+            lead = max(shown, key=lambda r: r.cell.value or 0)
+            answers.append(HeadlineAnswer(q.text, lead.label, lead.percent or 0.0))
+    fft = results.fft.overall if results.fft is not None and not results.fft.too_few else None
+    return Headline(
+        results.survey_id,
+        results.title,
+        results.threshold,
+        results.respondents,
+        results.respondents_hidden,
+        fft,
+        [] if results.too_few else answers,
+    )
+
+
+def headlines_for_intention(
+    intention_id: int, filters: ResultsFilter | None = None
+) -> list[Headline]:
+    """Each published survey that names ``intention_id``, in a few lines."""
+    from engage.models import survey_intention
+
+    ids = db.session.scalars(
+        select(Survey.id)
+        .join(survey_intention, survey_intention.c.survey_id == Survey.id)
+        .where(survey_intention.c.intention_id == intention_id, Survey.status != "draft")
+        .order_by(Survey.created_at.desc())
+    )
+    return [headline(survey_results(i, filters)) for i in ids]
+
+
+def from_report_filter(filters: reports.ReportFilter) -> ResultsFilter:
+    """A report's dates and place as the survey results' filter (responses sent, not comments)."""
+    return ResultsFilter(
+        date_from=filters.date_from, date_to=filters.date_to, place_id=filters.place_id
+    )

@@ -13,6 +13,7 @@ from engage.models import Role
 NAVIGATION: list[tuple[str, str, frozenset[Role]]] = [
     ("admin.dashboard", "Dashboard", frozenset()),
     ("builder.list_surveys", "Surveys", frozenset({Role.ENGAGEMENT, Role.ADMIN})),
+    ("results.list_surveys", "Survey results", frozenset()),
     ("moderation.queue", "Moderation", frozenset({Role.ENGAGEMENT, Role.ADMIN})),
     ("imports.list_imports", "Imports", frozenset({Role.ENGAGEMENT, Role.ADMIN})),
     ("insight.comments", "Comments", frozenset({Role.ENGAGEMENT, Role.ADMIN})),
