@@ -149,7 +149,7 @@ def breakdown(survey_id: int, question_id: int) -> str | Response:
         keep=keep,
         chart=charts.stacked_bar_chart(
             f"chart-breakdown-{question_id}",
-            f"{table.question}: by {table.by_label.lower()}",
+            f"{table.question}: {table.by_phrase}",
             table.table,
             table.threshold,
         )

@@ -190,9 +190,10 @@ def fft_trend_chart(chart_id: str, fft: Any) -> Markup:
     )
 
 
-# NHS colours with at least 3:1 contrast against white (WCAG 1.4.11), split by white lines;
-# every segment is also named in the description and in the table beside the chart.
-PALETTE = ("#003087", "#005eb8", "#006747", "#768692", "#330072", "#ae2573", "#8a1538")
+# NHS colours with at least 3:1 contrast against white (WCAG 1.4.11), split by white lines,
+# ordered so that neighbours differ in hue as well as lightness (two blues side by side read
+# as one); every segment is also named in the description and in the table beside the chart.
+PALETTE = ("#005eb8", "#ae2573", "#006747", "#330072", "#768692", "#8a1538", "#003087")
 
 
 def stacked_bar_chart(
@@ -201,6 +202,8 @@ def stacked_bar_chart(
     """One bar per row, split by column in row percentages; hidden counts are left out.
 
     A bar's hidden part is drawn as a gap at its end, so no width gives a hidden count away.
+    Where a row's percentages add up to more than 100 (several answers each), every bar is
+    drawn to the scale of the largest row, so no segment is cut off.
     """
     label_width, bar_width, row, top = 200, 420, 30, 8
     legend_row = 22
@@ -209,6 +212,7 @@ def stacked_bar_chart(
     width = label_width + bar_width + 24
     height = top * 2 + row * max(len(table.rows), 1) + legend_h
     percentages = table.row_percentages()
+    scale = max([100.0, *(sum(p or 0 for p in row) for row in percentages)])
     lines = []
     for name, cells, pcts in zip(table.rows, table.cells, percentages, strict=True):
         parts = [
@@ -234,10 +238,10 @@ def stacked_bar_chart(
         for j, p in enumerate(pcts):
             if p is None or p <= 0:
                 continue
-            length = round(bar_width * min(p, 100) / 100, 1)
+            length = round(bar_width * p / scale, 1)
             parts_svg.append(
                 f'<rect x="{x:.1f}" y="{y + 4}" width="{length}" height="{row - 8}" '
-                f'fill="{PALETTE[j % len(PALETTE)]}" stroke="#ffffff" stroke-width="1"/>'
+                f'fill="{PALETTE[j % len(PALETTE)]}" stroke="#ffffff" stroke-width="2"/>'
             )
             x += length
     y0 = top + row * len(table.rows) + 8

@@ -150,7 +150,7 @@ def fft_table(fft: sr.FftSummary, filters: sr.ResultsFilter) -> list[list[Value]
 def crosstab_table(ct: sr.Crosstab) -> list[list[Value]]:
     """A cross-tab as counts with row percentages beside them."""
     t = ct.threshold
-    rows = heading(f"{ct.question}: by {ct.by_label.lower()}", ct.filters, t)
+    rows = heading(f"{ct.question}: {ct.by_phrase}", ct.filters, t)
     if ct.note:
         rows.append([ct.note])
         rows.append([])

@@ -260,6 +260,13 @@ class Crosstab:
     def too_few(self) -> bool:
         return self.table.total is None or not self.table.rows
 
+    @property
+    def by_phrase(self) -> str:
+        """'by place', or 'by the answer to "How did you get there?"' (its words kept as typed)."""
+        if self.by.startswith("question:"):
+            return f"by the answer to \u201c{self.by_label}\u201d"
+        return f"by {self.by_label.lower()}"
+
 
 # --- public functions ---------------------------------------------------------------------
 
