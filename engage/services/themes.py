@@ -7,7 +7,9 @@ it. Only approved comments count: nothing pending or hidden reaches a report.
 
 from __future__ import annotations
 
-from sqlalchemy import Select, and_, exists, or_, select
+from typing import Any
+
+from sqlalchemy import Select, and_, exists, or_, select, union_all
 from sqlalchemy.orm import aliased
 
 from engage.extensions import db
@@ -50,6 +52,43 @@ def effective_comment_themes(run_id: int | None = None) -> Select[tuple[int, int
                 else db.false(),
             ),
         )
+    )
+
+
+def effective_themes_among(comments: Any, run_id: int | None = None) -> Any:
+    """(comment_id, theme_id) as ``effective_comment_themes`` gives them, for a few comments.
+
+    The same rule in another shape, for a report about one slice (a survey question's
+    answers): ``comments`` (a selectable of approved comment ids, column ``id``) is narrowed
+    first, and the person-or-run choice is a UNION ALL with an anti-join. With the OR of the
+    general form PostgreSQL guessed some 1,700 rows where there were 53,000 and looped over
+    every comment's themes three times: 430 ms against 120 ms at 100,000 responses.
+    tests/test_themes_effective.py checks that both shapes agree.
+    """
+    run_id = run_id if run_id is not None else current_run_id()
+    chosen = select(comments.c.id).subquery("chosen")
+    person = (
+        select(CommentTheme.comment_id.label("comment_id"), CommentTheme.theme_id.label("theme_id"))
+        .join(chosen, chosen.c.id == CommentTheme.comment_id)
+        .where(CommentTheme.source == "person")
+    )
+    parts = [person]
+    if run_id is not None:
+        other = aliased(CommentTheme)
+        parts.append(
+            select(CommentTheme.comment_id, CommentTheme.theme_id)
+            .join(chosen, chosen.c.id == CommentTheme.comment_id)
+            .outerjoin(
+                other, and_(other.comment_id == CommentTheme.comment_id, other.source == "person")
+            )
+            .where(CommentTheme.run_id == run_id, other.id.is_(None))
+        )
+    given = union_all(*parts).subquery("given")
+    merged = aliased(Theme)
+    return (
+        select(given.c.comment_id, db.func.coalesce(merged.id, Theme.id).label("theme_id"))
+        .join(Theme, Theme.id == given.c.theme_id)
+        .outerjoin(merged, merged.id == Theme.merged_into_id)
     )
 
 
