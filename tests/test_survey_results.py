@@ -466,3 +466,11 @@ def test_a_theme_linked_from_a_question_is_limited_to_that_question(survey, clie
     assert link in results
     page = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
     assert "Answers to the question: Tell us why" in page
+
+
+def test_the_results_page_fft_is_the_fft_score_of_the_survey_whatever_the_filter(survey, app):
+    # The page folds the score out of its one pass over the answers; the API and the FFT page
+    # count it on its own. Both must say the same, filtered or not.
+    app.config["ENGAGE_SMALL_NUMBER_THRESHOLD"] = 10
+    for filters in (sr.ResultsFilter(), sr.ResultsFilter(channel="public")):
+        assert sr.survey_results(survey.id, filters).fft == sr.fft_summary(survey.id, filters)

@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import math
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import partial
@@ -74,6 +74,7 @@ THEMES_PER_QUESTION = 12
 FFT_POSITIVE = ("Very good", "Good")
 FFT_NEGATIVE = ("Poor", "Very poor")
 FFT_GROUPS = ("Positive", "Neither, or don't know", "Negative")
+FFT_SOURCE_SURVEY = "answers to the survey's Friends and Family Test questions"
 
 # How a resident took part. A personal link (an invitation) to a panel or PPG survey is the
 # panel's or the PPG's; to a public survey it is a personal invitation; no invitation is the
@@ -383,6 +384,7 @@ def _base(survey: Survey, filters: ResultsFilter) -> Any:
             Response.person_id.label("person_id"),
             Response.deprivation_decile.label("decile"),
             Response.survey_version.label("version"),
+            Response.submitted_at.label("sent_at"),
             channel.label("channel"),
         )
         .outerjoin(invited, invited.c.response_id == Response.id)
@@ -420,7 +422,7 @@ def _fingerprint(survey_id: int) -> tuple[Any, ...]:
 def _survey_results_cached(
     survey_id: int, token: str, filters: ResultsFilter, fingerprint: tuple[Any, ...]
 ) -> SurveyResults:
-    return _count_survey_results(survey_id, filters)
+    return _count_survey_results(survey_id, filters, fingerprint)
 
 
 def _survey_results(survey_id: int, token: str, filters: ResultsFilter) -> SurveyResults:
@@ -428,23 +430,25 @@ def _survey_results(survey_id: int, token: str, filters: ResultsFilter) -> Surve
     return _survey_results_cached(survey_id, token, filters, _fingerprint(survey_id))
 
 
-def _count_survey_results(survey_id: int, filters: ResultsFilter) -> SurveyResults:
+def _count_survey_results(
+    survey_id: int, filters: ResultsFilter, fingerprint: tuple[Any, ...]
+) -> SurveyResults:
     survey = get_survey(survey_id)
     structure = structure_of(survey)
     limit = reports.threshold()
     _tune()
     base = _base(survey, filters)
-    total = int(db.session.scalar(select(func.count()).select_from(base)) or 0)
-    versions = tuple(
-        v
-        for (v,) in db.session.execute(
-            select(base.c.version).group_by(base.c.version).order_by(base.c.version)
-        )
-    )
+    # One pass gives the total and which versions of the questions were answered.
+    per_version = db.session.execute(
+        select(base.c.version, func.count()).group_by(base.c.version).order_by(base.c.version)
+    ).all()
+    total = sum(int(n) for _, n in per_version)
+    versions = tuple(v for v, _ in per_version)
     shown_total = suppress_count(total, limit)
     questions = _questions(structure)
     sections = {q.id: s for s in structure.sections for q in s.questions}
-    fft = _fft_summary(survey.id, filters) if any(q.kind == "fft" for q in questions) else None
+    has_fft = any(q.kind == "fft" for q in questions)
+    fft = _fft_cached(survey.id, filters, fingerprint) if has_fft else None
     if shown_total is None or total == 0:
         hidden = Hidden.SMALL if total else None
         return SurveyResults(
@@ -459,11 +463,12 @@ def _count_survey_results(survey_id: int, filters: ResultsFilter) -> SurveyResul
             [_empty_result(q, sections[q.id], limit, total) for q in questions],
             fft,
         )
-    # Postcodes are nearly all different: counting them apart keeps the grouping small.
-    apart = [q.id for q in questions if q.kind in FREE_TEXT_KINDS or q.kind == "postcode"]
-    dist = _distributions(base, [q.id for q in questions if q.id not in apart])
+    # Free text and postcodes are nearly all different: they are only counted, not grouped.
+    apart = {q.id for q in questions if q.kind in FREE_TEXT_KINDS or q.kind == "postcode"}
+    dist = _distributions(base, [q.id for q in questions], apart)
     answered = {qid: sum(counts.values()) for qid, counts in dist.items()}
-    answered.update(_answered_counts(base, apart))
+    for qid in apart:
+        dist.pop(qid, None)
     shown = _shown_counts(base, structure, dist, total)
     results = []
     for q in questions:
@@ -495,11 +500,18 @@ def _count_survey_results(survey_id: int, filters: ResultsFilter) -> SurveyResul
     )
 
 
-def _distributions(base: Any, question_ids: list[int]) -> dict[int, dict[str, int]]:
-    """Respondents per distinct stored answer, for each question, in one round trip."""
+def _distributions(
+    base: Any, question_ids: list[int], only_counted: set[int]
+) -> dict[int, dict[str, int]]:
+    """Respondents per distinct stored answer, for each question, in one pass over the answers.
+
+    Questions in ``only_counted`` come back as one group: their answers are only counted.
+    """
     if not question_ids:
         return {}
     value = _value_text()
+    if only_counted:
+        value = case((Answer.question_id.in_(only_counted), literal("")), else_=value)
     rows = db.session.execute(
         select(Answer.question_id, value, func.count())
         .join(base, base.c.id == Answer.response_id)
@@ -510,18 +522,6 @@ def _distributions(base: Any, question_ids: list[int]) -> dict[int, dict[str, in
     for qid, raw, n in rows:
         found[qid][raw] = int(n)
     return found
-
-
-def _answered_counts(base: Any, question_ids: list[int]) -> dict[int, int]:
-    if not question_ids:
-        return {}
-    rows = db.session.execute(
-        select(Answer.question_id, func.count())
-        .join(base, base.c.id == Answer.response_id)
-        .where(Answer.question_id.in_(question_ids))
-        .group_by(Answer.question_id)
-    )
-    return {qid: int(n) for qid, n in rows}
 
 
 def _rules(section: SectionView, question: QuestionView) -> list[dict[str, Any]]:
@@ -548,7 +548,8 @@ def _shown_counts(
                 continue
             keys = tuple(sorted({str(r.get("question", "")) for r in rules}))
             if keys not in joint_cache:
-                joint_cache[keys] = _joint(base, [by_key[k] for k in keys if k in by_key], dist)
+                controllers = [by_key[k] for k in keys if k in by_key]
+                joint_cache[keys] = _joint(base, controllers, dist, total)
             shown[q.id] = sum(
                 n for answers, n in joint_cache[keys] if all(_shown(r, answers) for r in rules)
             )
@@ -556,10 +557,9 @@ def _shown_counts(
 
 
 def _joint(
-    base: Any, controllers: list[QuestionView], dist: dict[int, dict[str, int]]
+    base: Any, controllers: list[QuestionView], dist: dict[int, dict[str, int]], total: int
 ) -> list[tuple[dict[str, Any], int]]:
     """Responses per combination of answers to ``controllers`` (no answer included)."""
-    total = int(db.session.scalar(select(func.count()).select_from(base)) or 0)
     if len(controllers) == 1 and controllers[0].id in dist:
         q = controllers[0]
         counts = dist[q.id]
@@ -1238,34 +1238,42 @@ def _all_fingerprint() -> tuple[Any, ...]:
 
 def _count_fft(survey_id: int | None, filters: ResultsFilter) -> FftSummary:
     """Ratings per (month, place, service), from survey answers and (for all surveys) imports."""
-    from engage.models import Question, Section
+    from engage.models import Question
 
     limit = reports.threshold()
     _tune()
-    answers = (
-        select(
-            literal("answer").label("source"),
-            cast(Answer.value, Text).label("rating"),
-            _month_of(Response.submitted_at).label("month"),
-            Response.place_id.label("place_id"),
-            literal(None, type_=Text).label("service"),
-        )
-        .join(Response, Response.id == Answer.response_id)
-        .join(Question, Question.id == Answer.question_id)
-        .join(Section, Section.id == Question.section_id)
-        .where(Question.kind == "fft", Response.status == "submitted")
-    )
     if survey_id is not None:
+        # One survey's: its FFT questions' answers among the responses the filter keeps.
         survey = get_survey(survey_id)
-        invited = _invited(survey_id)
-        answers = answers.where(
-            Section.survey_id == survey_id, Response.survey_id == survey_id
-        ).outerjoin(invited, invited.c.response_id == Response.id)
-        if filters.channel in CHANNELS:
-            answers = answers.where(_channel_of(survey.audience, invited) == filters.channel)
-    answers = _filter_dates(answers, Response.submitted_at, Response.place_id, filters)
+        base = _base(survey, filters)
+        asked = [q.id for q in _questions(structure_of(survey)) if q.kind == "fft"]
+        answers = (
+            select(
+                literal("answer").label("source"),
+                cast(Answer.value, Text).label("rating"),
+                _month_of(base.c.sent_at).label("month"),
+                base.c.place_id.label("place_id"),
+                literal(None, type_=Text).label("service"),
+            )
+            .select_from(base)
+            .join(Answer, and_(Answer.response_id == base.c.id, Answer.question_id.in_(asked)))
+        )
+    else:
+        answers = (
+            select(
+                literal("answer").label("source"),
+                cast(Answer.value, Text).label("rating"),
+                _month_of(Response.submitted_at).label("month"),
+                Response.place_id.label("place_id"),
+                literal(None, type_=Text).label("service"),
+            )
+            .join(Response, Response.id == Answer.response_id)
+            .join(Question, Question.id == Answer.question_id)
+            .where(Question.kind == "fft", Response.status == "submitted")
+        )
+        answers = _filter_dates(answers, Response.submitted_at, Response.place_id, filters)
     parts = [answers]
-    sources = ["answers to the survey's Friends and Family Test questions"]
+    sources = [FFT_SOURCE_SURVEY]
     if survey_id is None:
         sources = ["answers to Friends and Family Test questions in Engage's surveys"]
         if not filters.channel or filters.channel not in CHANNELS:
@@ -1289,18 +1297,34 @@ def _count_fft(survey_id: int | None, filters: ResultsFilter) -> FftSummary:
             func.count(),
         ).group_by(union.c.source, union.c.rating, union.c.month, union.c.place_id, union.c.service)
     ).all()
+    return _fold_fft(
+        [(source == "answer", r, m, p, sv, int(n)) for source, r, m, p, sv, n in grouped],
+        sources,
+        limit,
+    )
+
+
+def _fold_fft(
+    grouped: Iterable[tuple[bool, Any, str | None, int | None, str | None, int]],
+    sources: list[str],
+    limit: int,
+) -> FftSummary:
+    """The FFT tables from ratings counted per (month, place, service), suppressed together.
+
+    Each row of ``grouped`` is (whether the rating is an answer's JSON text, rating, month,
+    place id, service, count).
+    """
     names = reports._place_names()
     by_month: dict[tuple[str, str], int] = defaultdict(int)
     by_place: dict[tuple[str, str], int] = defaultdict(int)
     by_service: dict[tuple[str, str], int] = defaultdict(int)
     overall: dict[str, int] = defaultdict(int)
     months: set[str] = set()
-    for source, rating, month, place_id, service, n in grouped:
-        value = _decode(rating) if source == "answer" else rating
+    for is_answer, rating, month, place_id, service, n in grouped:
+        value = _decode(rating) if is_answer else rating
         group = _fft_group(value)
         if group is None or month is None:
             continue
-        n = int(n)
         overall[group] += n
         months.add(month)
         by_month[(month, group)] += n
