@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -27,6 +28,9 @@ def init_app(app: Flask) -> None:
         load_demo,
         check_config,
         apply_retention,
+        backup_database,
+        backup_schedule,
+        restore_database,
     ):
         app.cli.add_command(command)
 
@@ -215,6 +219,101 @@ def apply_retention(dry_run: bool) -> None:
 
     with audit.acting_as(CLI_ACTOR):
         click.echo(retention.apply(dry_run=dry_run).summary())
+
+
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_database(file: Path) -> None:
+    """Write a consistent backup of the database to FILE while the site serves.
+
+    PostgreSQL: pg_dump's custom format; SQLite: the online backup API. FILE.json beside it
+    records the engine, schema revision, SHA-256 and row counts; FILE.erasures.jsonl is a copy
+    of the erasure ledger, which a restore needs too. Keep all three together.
+    """
+    from engage.services import backup
+
+    try:
+        manifest = backup.backup(current_app.config["SQLALCHEMY_DATABASE_URI"], file)
+    except backup.BackupError as err:
+        raise click.ClickException(str(err)) from err
+    click.echo(
+        f"Backed up the {manifest.engine} database at revision {manifest.revision}: {file} "
+        f"({manifest.size_bytes:,} bytes, {manifest.total_rows:,} rows in "
+        f"{len(manifest.tables)} tables, {manifest.checksum}); manifest "
+        f"{backup.manifest_path(file)}."
+    )
+
+
+@click.command("backup-schedule")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--at", "at", default="02:00", show_default=True, help="The time (UTC) each day.")
+@click.option(
+    "--keep-days",
+    default=35,
+    show_default=True,
+    help="Delete backups older than this (they hold data residents have since had erased).",
+)
+@click.option("--once", is_flag=True, help="Take one backup now and stop.")
+@with_appcontext
+def backup_schedule(directory: Path, at: str, keep_days: int, once: bool) -> None:
+    """Back up nightly into DIRECTORY under dated names, keeping --keep-days of them.
+
+    compose.yaml's backup service runs this. DIRECTORY/last-backup.json says when the last one
+    succeeded; a failed night is printed and tried again the next night.
+    """
+    import time
+    from datetime import UTC, datetime
+
+    from engage.services import backup
+
+    try:
+        hour, minute = (int(part) for part in at.split(":"))
+    except ValueError:
+        raise click.BadParameter("use HH:MM, for example 02:00", param_hint="--at") from None
+    url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    while True:
+        if not once:
+            wait = backup.seconds_until(hour, minute, datetime.now(UTC))
+            click.echo(f"Next backup in {wait / 3600:.1f} hours.")
+            time.sleep(wait)
+        try:
+            manifest, pruned = backup.take_scheduled(url, directory, keep_days=keep_days)
+        except Exception as err:  # noqa: BLE001 - a failed night must not stop the next one
+            if once:
+                raise click.ClickException(str(err)) from err
+            click.echo(f"Backup failed: {err}", err=True)
+            continue
+        click.echo(
+            f"Backed up to {directory / manifest.file} ({manifest.checksum}); "
+            f"{len(pruned)} old files deleted."
+        )
+        if once:
+            return
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def restore_database(file: Path) -> None:
+    """Restore the backup FILE into the configured database, which must be empty.
+
+    Refuses a backup whose checksum does not match its manifest or whose schema is newer than
+    this code; checks every table's row count against the manifest, then migrates to head.
+    Stop the web site and the worker first; start them when it has finished.
+    """
+    from engage.services import backup, migrations
+
+    url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    try:
+        manifest = backup.restore_database(url, file)
+    except backup.BackupError as err:
+        raise click.ClickException(str(err)) from err
+    click.echo(
+        f"Restored {file} (taken {manifest.created_at} at revision {manifest.revision}) into "
+        f"{backup.describe(url)}: {manifest.total_rows:,} rows in {len(manifest.tables)} "
+        f"tables, as its manifest says. Migrated to {migrations.heads()[0]}."
+    )
 
 
 @click.command("check-config")
