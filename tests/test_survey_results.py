@@ -474,3 +474,10 @@ def test_the_results_page_fft_is_the_fft_score_of_the_survey_whatever_the_filter
     app.config["ENGAGE_SMALL_NUMBER_THRESHOLD"] = 10
     for filters in (sr.ResultsFilter(), sr.ResultsFilter(channel="public")):
         assert sr.survey_results(survey.id, filters).fft == sr.fft_summary(survey.id, filters)
+
+
+def test_the_dashboard_title_is_just_its_name(survey, client, auth):
+    auth.login(Role.VIEWER)
+    html = client.get("/staff/admin/").get_data(as_text=True)
+    title = html.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert title.startswith("Dashboard") and "<" not in title and "Friends" not in title
