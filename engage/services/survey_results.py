@@ -644,6 +644,28 @@ def _choice_result(
         if table.total is not None and not_answered.value is not None
         else Cell("Answered", None, not_answered.hidden)
     )
+    return _result(
+        q,
+        section,
+        table.total,
+        answered_cell,
+        not_answered,
+        table=table,
+        results=results,
+        top=top,
+        bottom=bottom,
+    )
+
+
+def _result(
+    q: QuestionView,
+    section: SectionView,
+    shown: int | None,
+    answered: Cell,
+    not_answered: Cell,
+    **parts: Any,
+) -> QuestionResult:
+    """A question's result: what every kind has, and ``parts`` that only some kinds have."""
     return QuestionResult(
         q.id,
         q.key,
@@ -652,13 +674,10 @@ def _choice_result(
         section.title,
         q.options,
         bool(_rules(section, q)),
-        table.total,
-        answered_cell,
+        shown,
+        answered,
         not_answered,
-        table=table,
-        results=results,
-        top=top,
-        bottom=bottom,
+        **parts,
     )
 
 
@@ -673,14 +692,9 @@ def _share(results: Sequence[OptionResult]) -> Share:
 def _empty_result(q: QuestionView, section: SectionView, limit: int, total: int) -> QuestionResult:
     why = Hidden.SMALL if total else None
     value = None if total else 0
-    return QuestionResult(
-        q.id,
-        q.key,
-        q.kind,
-        q.text,
-        section.title,
-        q.options,
-        bool(_rules(section, q)),
+    return _result(
+        q,
+        section,
         value,
         Cell("Answered", value, why),
         Cell(NOT_ANSWERED, value, why),
@@ -691,14 +705,9 @@ def _answered_only(
     q: QuestionView, section: SectionView, shown: int, answered: int, limit: int
 ) -> QuestionResult:
     total, answered_cell, not_answered = _answered_cells(shown, answered, limit)
-    return QuestionResult(
-        q.id,
-        q.key,
-        q.kind,
-        q.text,
-        section.title,
-        q.options,
-        bool(_rules(section, q)),
+    return _result(
+        q,
+        section,
         total,
         answered_cell,
         not_answered,
@@ -771,14 +780,9 @@ def _stats_result(
             stats = Stats(n_values, as_date(med), as_date(lq), as_date(uq), histogram)
         else:
             stats = Stats(n_values, med, lq, uq, histogram)
-    return QuestionResult(
-        q.id,
-        q.key,
-        q.kind,
-        q.text,
-        section.title,
-        q.options,
-        bool(_rules(section, q)),
+    return _result(
+        q,
+        section,
         total,
         answered_cell,
         not_answered,
@@ -870,14 +874,9 @@ def _free_text_result(
                 .limit(QUOTES_PER_QUESTION)
             )
         ]
-    return QuestionResult(
-        q.id,
-        q.key,
-        q.kind,
-        q.text,
-        section.title,
-        q.options,
-        bool(_rules(section, q)),
+    return _result(
+        q,
+        section,
         total,
         answered_cell,
         not_answered,
@@ -913,14 +912,9 @@ def _postcode_result(
                 _group_table("deprivation_decile", deciles, answered, limit),
             ),
         ]
-    return QuestionResult(
-        q.id,
-        q.key,
-        q.kind,
-        q.text,
-        section.title,
-        q.options,
-        bool(_rules(section, q)),
+    return _result(
+        q,
+        section,
         total,
         answered_cell,
         not_answered,
