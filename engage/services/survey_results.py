@@ -28,11 +28,13 @@ import json
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import partial
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import Text, and_, case, cast, func, literal, select, text, union_all
 from sqlalchemy.orm import aliased
 
@@ -47,6 +49,7 @@ from engage.models import (
     Survey,
     Theme,
 )
+from engage.models.structure import pending_changes
 from engage.services import reports
 from engage.services import themes as theme_service
 from engage.services.errors import NotFound
@@ -69,6 +72,7 @@ CHOICE_KINDS = frozenset({"single_choice", "multi_choice", "fft", "consent", "ra
 ROW_KINDS = frozenset({"single_choice", "fft", "consent", "rating"})  # one answer each
 STAT_KINDS = frozenset({"number", "date"})
 QUOTES_PER_QUESTION = 3
+CONCURRENT_READS = 4  # connections one results page may use at once, from the pool
 THEMES_PER_QUESTION = 12
 
 FFT_POSITIVE = ("Very good", "Good")
@@ -396,6 +400,34 @@ def _base(survey: Survey, filters: ResultsFilter) -> Any:
     return stmt.cte("base")
 
 
+def _concurrently(reads: dict[Any, Callable[[], Any]]) -> dict[Any, Any]:
+    """Run independent reads side by side on PostgreSQL, each in its own session.
+
+    A results page's aggregates do not depend on each other, and one after another they took
+    twice as long as the slowest. Each runs in a thread with its own application context, so
+    its own session and connection, and so sees only what is committed: this is for read-only
+    pages, and a session holding uncommitted changes reads in turn instead. SQLite runs them
+    in turn (it has one writer and little to gain).
+    """
+    if (
+        len(reads) < 2
+        or db.engine.dialect.name != "postgresql"
+        or pending_changes(db.session())
+        or not current_app.config.get("ENGAGE_RESULTS_CONCURRENT", True)
+    ):
+        return {key: call() for key, call in reads.items()}
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def run(call: Callable[[], Any]) -> Any:
+        with app.app_context():
+            _tune()
+            return call()
+
+    with ThreadPoolExecutor(max_workers=min(len(reads), CONCURRENT_READS)) as pool:
+        futures = {key: pool.submit(run, call) for key, call in reads.items()}
+        return {key: future.result() for key, future in futures.items()}
+
+
 def _tune() -> None:
     """Settings for these short aggregates on PostgreSQL, for this transaction only.
 
@@ -447,8 +479,19 @@ def _count_survey_results(
     shown_total = suppress_count(total, limit)
     questions = _questions(structure)
     sections = {q.id: s for s in structure.sections for q in s.questions}
-    has_fft = any(q.kind == "fft" for q in questions)
-    fft = _fft_cached(survey.id, filters, fingerprint) if has_fft else None
+    reads: dict[Any, Callable[[], Any]] = {}
+    if any(q.kind == "fft" for q in questions):
+        reads["fft"] = partial(_fft_cached, survey.id, filters, fingerprint)
+    if shown_total is not None and total:
+        apart = {q.id for q in questions if q.kind in FREE_TEXT_KINDS or q.kind == "postcode"}
+        reads["dist"] = partial(_distributions, base, [q.id for q in questions], apart)
+        for q in questions:
+            if q.kind in FREE_TEXT_KINDS:
+                reads[q.id] = partial(_theme_rows, base, q.id)
+            elif q.kind == "postcode":
+                reads[q.id] = partial(_postcode_rows, base, q.id)
+    read = _concurrently(reads)
+    fft = read.get("fft")
     if shown_total is None or total == 0:
         hidden = Hidden.SMALL if total else None
         return SurveyResults(
@@ -464,8 +507,7 @@ def _count_survey_results(
             fft,
         )
     # Free text and postcodes are nearly all different: they are only counted, not grouped.
-    apart = {q.id for q in questions if q.kind in FREE_TEXT_KINDS or q.kind == "postcode"}
-    dist = _distributions(base, [q.id for q in questions], apart)
+    dist = read["dist"]
     answered = {qid: sum(counts.values()) for qid, counts in dist.items()}
     for qid in apart:
         dist.pop(qid, None)
@@ -480,9 +522,9 @@ def _count_survey_results(
         elif q.kind in STAT_KINDS:
             result = _stats_result(q, section, dist.get(q.id, {}), n_shown, n_answered, limit)
         elif q.kind in FREE_TEXT_KINDS:
-            result = _free_text_result(base, survey.id, q, section, n_shown, n_answered, limit)
+            result = _free_text_result(base, q, section, n_shown, n_answered, limit, read[q.id])
         elif q.kind == "postcode":
-            result = _postcode_result(base, q, section, n_shown, n_answered, limit)
+            result = _postcode_result(q, section, n_shown, n_answered, limit, read[q.id])
         else:
             result = _answered_only(q, section, n_shown, n_answered, limit)
         results.append(result)
@@ -821,32 +863,39 @@ def _date_histogram(freq: Sequence[tuple[float, int]], n: int, limit: int) -> Su
     return suppress_table([(label(k), per.get(k, 0)) for k in keys], n, limit)
 
 
+def _theme_rows(base: Any, question_id: int) -> list[tuple[int, str, int]]:
+    """(theme id, name, comments) for the approved answers to a free-text question."""
+    approved = (
+        select(Comment.id.label("id"))
+        .join(base, base.c.id == Comment.response_id)
+        .where(Comment.question_id == question_id, Comment.moderation_state == "approved")
+        .cte("approved")
+    )
+    eff = theme_service.effective_themes_among(approved).subquery()
+    return [
+        (int(tid), str(name), int(n))
+        for tid, name, n in db.session.execute(
+            select(eff.c.theme_id, Theme.name, func.count(func.distinct(eff.c.comment_id)))
+            .join(Theme, Theme.id == eff.c.theme_id)
+            .group_by(eff.c.theme_id, Theme.name)
+        )
+    ]
+
+
 def _free_text_result(
     base: Any,
-    survey_id: int,
     q: QuestionView,
     section: SectionView,
     shown: int,
     answered: int,
     limit: int,
+    rows: list[tuple[int, str, int]],
 ) -> QuestionResult:
     total, answered_cell, not_answered = _answered_cells(shown, answered, limit)
     themes: list[QuestionTheme] = []
     themes_table = None
     quotes: list[Quote] = []
     if answered_cell.value is not None:
-        approved = (
-            select(Comment.id.label("id"))
-            .join(base, base.c.id == Comment.response_id)
-            .where(Comment.question_id == q.id, Comment.moderation_state == "approved")
-            .cte("approved")
-        )
-        eff = theme_service.effective_themes_among(approved).subquery()
-        rows = db.session.execute(
-            select(eff.c.theme_id, Theme.name, func.count(func.distinct(eff.c.comment_id)))
-            .join(Theme, Theme.id == eff.c.theme_id)
-            .group_by(eff.c.theme_id, Theme.name)
-        ).all()
         # Largest first by the true count would leak the order of hidden ones: those go last.
         ordered = sorted(rows, key=lambda r: (-r[2], r[1].lower()))[:THEMES_PER_QUESTION]
         themes_table = suppress_table([(name, int(n)) for _, name, n in ordered], answered, limit)
@@ -886,19 +935,31 @@ def _free_text_result(
     )
 
 
+def _postcode_rows(base: Any, question_id: int) -> list[tuple[int | None, int | None, int]]:
+    """(place id, decile, respondents) of those who answered a postcode question."""
+    return [
+        (place, decile, int(n))
+        for place, decile, n in db.session.execute(
+            select(base.c.place_id, base.c.decile, func.count())
+            .select_from(base)
+            .join(Answer, and_(Answer.response_id == base.c.id, Answer.question_id == question_id))
+            .group_by(base.c.place_id, base.c.decile)
+        )
+    ]
+
+
 def _postcode_result(
-    base: Any, q: QuestionView, section: SectionView, shown: int, answered: int, limit: int
+    q: QuestionView,
+    section: SectionView,
+    shown: int,
+    answered: int,
+    limit: int,
+    rows: list[tuple[int | None, int | None, int]],
 ) -> QuestionResult:
     """Never the postcodes themselves: the places and deprivation deciles they fall in."""
     total, answered_cell, not_answered = _answered_cells(shown, answered, limit)
     groups: list[tuple[str, SuppressedTable]] = []
     if answered_cell.value is not None:
-        rows = db.session.execute(
-            select(base.c.place_id, base.c.decile, func.count())
-            .select_from(base)
-            .join(Answer, and_(Answer.response_id == base.c.id, Answer.question_id == q.id))
-            .group_by(base.c.place_id, base.c.decile)
-        ).all()
         names = reports._place_names()
         places: dict[str, int] = defaultdict(int)
         deciles: dict[str, int] = defaultdict(int)
