@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import Flask, current_app
@@ -31,6 +32,7 @@ def init_app(app: Flask) -> None:
         backup_database,
         backup_schedule,
         restore_database,
+        reapply_erasures,
     ):
         app.cli.add_command(command)
 
@@ -231,11 +233,14 @@ def backup_database(file: Path) -> None:
     records the engine, schema revision, SHA-256 and row counts; FILE.erasures.jsonl is a copy
     of the erasure ledger, which a restore needs too. Keep all three together.
     """
-    from engage.services import backup
+    from engage.services import backup, erasure_ledger
 
     try:
-        manifest = backup.backup(current_app.config["SQLALCHEMY_DATABASE_URI"], file)
-    except backup.BackupError as err:
+        erasure_ledger.sync_file()
+        manifest = backup.backup(
+            current_app.config["SQLALCHEMY_DATABASE_URI"], file, ledger=erasure_ledger.ledger_path()
+        )
+    except (backup.BackupError, OSError) as err:
         raise click.ClickException(str(err)) from err
     click.echo(
         f"Backed up the {manifest.engine} database at revision {manifest.revision}: {file} "
@@ -265,7 +270,8 @@ def backup_schedule(directory: Path, at: str, keep_days: int, once: bool) -> Non
     import time
     from datetime import UTC, datetime
 
-    from engage.services import backup
+    from engage.extensions import db
+    from engage.services import backup, erasure_ledger
 
     try:
         hour, minute = (int(part) for part in at.split(":"))
@@ -278,7 +284,11 @@ def backup_schedule(directory: Path, at: str, keep_days: int, once: bool) -> Non
             click.echo(f"Next backup in {wait / 3600:.1f} hours.")
             time.sleep(wait)
         try:
-            manifest, pruned = backup.take_scheduled(url, directory, keep_days=keep_days)
+            erasure_ledger.sync_file()
+            db.session.remove()  # hold no connection through the day's sleep
+            manifest, pruned = backup.take_scheduled(
+                url, directory, keep_days=keep_days, ledger=erasure_ledger.ledger_path()
+            )
         except Exception as err:  # noqa: BLE001 - a failed night must not stop the next one
             if once:
                 raise click.ClickException(str(err)) from err
@@ -299,21 +309,50 @@ def restore_database(file: Path) -> None:
     """Restore the backup FILE into the configured database, which must be empty.
 
     Refuses a backup whose checksum does not match its manifest or whose schema is newer than
-    this code; checks every table's row count against the manifest, then migrates to head.
+    this code; checks every table's row count against the manifest, migrates to head, then
+    erases again everyone in the erasure ledger (ENGAGE_ERASURE_LEDGER) erased since.
     Stop the web site and the worker first; start them when it has finished.
     """
-    from engage.services import backup, migrations
+    from engage.services import backup, erasure_ledger, migrations
 
     url = current_app.config["SQLALCHEMY_DATABASE_URI"]
-    try:
-        manifest = backup.restore_database(url, file)
-    except backup.BackupError as err:
-        raise click.ClickException(str(err)) from err
+    with audit.acting_as(CLI_ACTOR):
+        try:
+            manifest, erasures = erasure_ledger.restore_and_reapply(url, file)
+        except backup.BackupError as err:
+            raise click.ClickException(str(err)) from err
+        except DomainError as err:
+            raise click.ClickException(err.message) from err
     click.echo(
         f"Restored {file} (taken {manifest.created_at} at revision {manifest.revision}) into "
         f"{backup.describe(url)}: {manifest.total_rows:,} rows in {len(manifest.tables)} "
         f"tables, as its manifest says. Migrated to {migrations.heads()[0]}."
     )
+    click.echo(_erasures_summary(erasures, erasure_ledger.ledger_path()))
+
+
+def _erasures_summary(erasures: Any, ledger: Path) -> str:
+    return (
+        f"Erasure ledger {ledger}: {erasures.known} erasures, {erasures.reapplied} erased again, "
+        f"{erasures.absent} not in this database (they joined after the backup)."
+    )
+
+
+@click.command("reapply-erasures")
+@with_appcontext
+def reapply_erasures() -> None:
+    """Erase again everyone in the erasure ledger whom the database holds un-erased.
+
+    `engage restore` does this itself; run it after restoring a database by other means.
+    """
+    from engage.services import erasure_ledger
+
+    with audit.acting_as(CLI_ACTOR):
+        try:
+            erasures = erasure_ledger.reapply()
+        except DomainError as err:
+            raise click.ClickException(err.message) from err
+    click.echo(_erasures_summary(erasures, erasure_ledger.ledger_path()))
 
 
 @click.command("check-config")

@@ -74,8 +74,17 @@ def databases(request: pytest.FixtureRequest, tmp_path: Path) -> Databases:
 def make_app(url: str, instance: Path) -> Flask:
     from engage import create_app
 
-    os.environ["ENGAGE_INSTANCE_PATH"] = str(instance)
-    return create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SERVER_NAME": "localhost"})
+    before = os.environ.get("ENGAGE_INSTANCE_PATH")
+    os.environ["ENGAGE_INSTANCE_PATH"] = str(instance)  # the erasure ledger's folder
+    try:
+        return create_app(
+            {"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SERVER_NAME": "localhost"}
+        )
+    finally:
+        if before is None:
+            del os.environ["ENGAGE_INSTANCE_PATH"]
+        else:
+            os.environ["ENGAGE_INSTANCE_PATH"] = before
 
 
 def in_app(url: str, instance: Path, work: Callable[[], Any]) -> Any:
@@ -91,13 +100,16 @@ def in_app(url: str, instance: Path, work: Callable[[], Any]) -> Any:
 
 
 def cli(url: str, instance: Path, *args: str) -> Any:
-    app = make_app(url, instance)
-    try:
-        return app.test_cli_runner().invoke(args=list(args))
-    finally:
-        from engage.extensions import db
+    """Run an `engage` command against ``url``, in its own app context (with_appcontext would
+    otherwise use whichever app a test already has open)."""
+    from engage.extensions import db
 
-        with app.app_context():
+    app = make_app(url, instance)
+    with app.app_context():
+        try:
+            return app.test_cli_runner().invoke(args=list(args))
+        finally:
+            db.session.remove()
             db.engine.dispose()
 
 
@@ -191,6 +203,12 @@ def fill_every_table() -> None:
         db.session.execute(survey_practice.insert().values(survey_id=survey.id,
                                                            practice_id=practice.id))  # fmt: skip
         db.session.commit()
+        # A resident erased before the backup: the erasure ledger has its row.
+        from engage.services import panel
+
+        erased = db.session.scalars(select(Person).order_by(Person.id.desc())).first()
+        assert erased is not None and erased.id != person.id
+        panel.erase(erased.id)
 
 
 def empty_tables(url: str) -> list[str]:

@@ -1,6 +1,7 @@
 """Typed SQLAlchemy 2.0 models; importing this module registers every table on ``Base``."""
 
 from engage.models.base import Base, utcnow
+from engage.models.erasure import ErasureLedgerEntry
 from engage.models.insight import (
     AnalysisRun,
     Code,
@@ -55,6 +56,7 @@ __all__ = [
     "CommentTheme",
     "Consent",
     "Demographics",
+    "ErasureLedgerEntry",
     "GpPractice",
     "ImportBatch",
     "ImportRowError",

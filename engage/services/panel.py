@@ -29,7 +29,7 @@ from engage.models import (
     utcnow,
 )
 from engage.models.base import as_utc
-from engage.services import audit, mailer
+from engage.services import audit, erasure_ledger, mailer
 from engage.services.comments import escape_like
 from engage.services.demographics import FIELDS as DEMOGRAPHIC_FIELDS
 from engage.services.errors import DomainError, NotFound
@@ -310,6 +310,9 @@ def erase(person_id: int) -> None:
         .where(OutboundMessage.person_id == person.id)
         .values(to_address="[erased]", body="[erased]", person_id=None)
     )
+    # The ledger that a restore re-applies: its row in this transaction, its file line fsynced
+    # before the commit (no erasure commits without it; see erasure_ledger).
+    erasure_ledger.record(person)
     db.session.commit()
 
 
