@@ -16,6 +16,8 @@ from sqlalchemy import func, or_, select, update
 
 from engage.extensions import db
 from engage.models import (
+    Answer,
+    Comment,
     Consent,
     Demographics,
     GpPractice,
@@ -302,6 +304,7 @@ def erase(person_id: int) -> None:
         .where(PpgMembership.person_id == person.id, PpgMembership.left_on.is_(None))
         .values(left_on=date.today())
     )
+    _keep_only_redactions(person.id)
     db.session.execute(
         update(Response).where(Response.person_id == person.id).values(person_id=None)
     )
@@ -314,6 +317,42 @@ def erase(person_id: int) -> None:
     # before the commit (no erasure commits without it; see erasure_ledger).
     erasure_ledger.record(person)
     db.session.commit()
+
+
+ERASED_TEXT = "[removed when the resident asked for their data to be deleted]"
+
+
+def _keep_only_redactions(person_id: int) -> None:
+    """What an erased person wrote keeps only its redaction: a comment's and its answer's text.
+
+    What a resident types may name them or give their number, so the original cannot outlive
+    the erasure (it would otherwise until the retention job replaced it). Where no one has
+    moderated a comment yet, the detector's proposed redaction stands in. Bulk statements, so
+    the text never reaches the audit log.
+    """
+    rows = db.session.execute(
+        select(
+            Comment.id,
+            Comment.response_id,
+            Comment.question_id,
+            Comment.redacted_text,
+            Comment.proposed_redaction,
+        ).where(Comment.response_id.in_(select(Response.id).where(Response.person_id == person_id)))
+    ).all()
+    for comment_id, response_id, question_id, redacted, proposed in rows:
+        kept = redacted or proposed or ERASED_TEXT
+        db.session.execute(
+            update(Comment)
+            .where(Comment.id == comment_id)
+            .values(original_text=kept, proposed_redaction=redacted or proposed)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.execute(
+            update(Answer)
+            .where(Answer.response_id == response_id, Answer.question_id == question_id)
+            .values(value=kept)
+            .execution_options(synchronize_session=False)
+        )
 
 
 # --- the engagement team's side ------------------------------------------------------------------
