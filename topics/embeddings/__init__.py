@@ -2,6 +2,7 @@
 
 from topics.embeddings.base import Embedder, HashingEmbedder
 from topics.embeddings.cache import CachedEmbedder, EmbeddingCache, default_cache_dir
+from topics.embeddings.onnx import OnnxEmbedder
 from topics.embeddings.packaged import PackagedModelEmbedder, SentenceTransformerEmbedder
 
 __all__ = [
@@ -9,6 +10,7 @@ __all__ = [
     "Embedder",
     "EmbeddingCache",
     "HashingEmbedder",
+    "OnnxEmbedder",
     "PackagedModelEmbedder",
     "SentenceTransformerEmbedder",
     "default_cache_dir",

@@ -69,6 +69,10 @@ class CachedEmbedder:
 
     def __init__(self, embedder: Embedder, cache: EmbeddingCache, chunk_size: int = 2048) -> None:
         self.embedder = embedder
+        # An embedder that keeps files of its own (the packaged model's ONNX export) and was
+        # given no place for them keeps them beside the vectors, under the same topics cache.
+        if getattr(embedder, "cache_dir", False) is None:
+            embedder.cache_dir = cache.path.parent  # type: ignore[attr-defined]
         self.cache = cache
         self.chunk_size = chunk_size
 
