@@ -24,6 +24,7 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from flask import Flask
 from sqlalchemy import create_engine, insert, select, text
 from sqlalchemy.engine import make_url
 
@@ -40,20 +41,39 @@ SEXES = ("Female", "Male", None)
 ETHNIC = ("White", "Asian or Asian British", "Black, Black British, Caribbean or African", None)
 
 
-def fresh_database() -> str:
+def fresh_database(name: str = DB_NAME) -> str:
+    """A new, empty database of the bench's own on the server (never the tests' or anyone's)."""
     server = create_engine(SERVER_URL, isolation_level="AUTOCOMMIT")
     with server.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{DB_NAME}"'))
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
     server.dispose()
-    return make_url(SERVER_URL).set(database=DB_NAME).render_as_string(hide_password=False)
+    return make_url(SERVER_URL).set(database=name).render_as_string(hide_password=False)
 
 
-def drop_database() -> None:
+def drop_database(name: str = DB_NAME) -> None:
     server = create_engine(SERVER_URL, isolation_level="AUTOCOMMIT")
     with server.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     server.dispose()
+
+
+def bench_app(url: str) -> Flask:
+    """The app on a freshly migrated ``url``, as the benches drive it (no CSRF, no limits)."""
+    from engage import create_app
+    from engage.services import migrations
+
+    os.environ.setdefault("ENGAGE_INSTANCE_PATH", tempfile.mkdtemp(prefix="engage-bench-"))
+    migrations.upgrade(url)
+    return create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "TESTING": True,
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
+            "SERVER_NAME": "localhost",
+        }
+    )
 
 
 def load(n_comments: int, seed: int = 0) -> None:
@@ -172,21 +192,10 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args()
 
-    from engage import create_app
-    from engage.services import migrations, reports
+    from engage.services import reports
 
     url = fresh_database()
-    os.environ.setdefault("ENGAGE_INSTANCE_PATH", tempfile.mkdtemp(prefix="engage-bench-"))
-    migrations.upgrade(url)
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": url,
-            "TESTING": True,
-            "WTF_CSRF_ENABLED": False,
-            "RATELIMIT_ENABLED": False,
-            "SERVER_NAME": "localhost",
-        }
-    )
+    app = bench_app(url)
     try:
         with app.app_context():
             began = time.perf_counter()

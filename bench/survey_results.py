@@ -33,22 +33,19 @@ import platform
 import random
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event, func, insert, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import event, func, insert, select, text
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-SERVER_URL = os.environ.get(
-    "ENGAGE_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
+from bench.reports import bench_app, drop_database, fresh_database, percentile  # noqa: E402
+
 DB_NAME = "engage_bench_survey_results"
 EMAIL = "engagement@example.org"
 PASSWORD = "bench-password-long-enough"  # noqa: S105
@@ -138,22 +135,6 @@ def postcode(rng: random.Random) -> str:
     unit = "".join(rng.choice("ABDEFGHJLNPQRSTUWXYZ") for _ in range(2))
     area = rng.choice(("PR", "BB", "FY", "LA", "BL"))
     return f"{area}{rng.randint(1, 20)} {rng.randint(0, 9)}{unit}"
-
-
-def fresh_database() -> str:
-    server = create_engine(SERVER_URL, isolation_level="AUTOCOMMIT")
-    with server.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{DB_NAME}"'))
-    server.dispose()
-    return make_url(SERVER_URL).set(database=DB_NAME).render_as_string(hide_password=False)
-
-
-def drop_database() -> None:
-    server = create_engine(SERVER_URL, isolation_level="AUTOCOMMIT")
-    with server.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))
-    server.dispose()
 
 
 def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
@@ -489,11 +470,6 @@ def load(n_responses: int, seed: int = 0) -> dict[str, Any]:
     }
 
 
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
 def machine_facts() -> list[str]:
     from engage.extensions import db
 
@@ -603,23 +579,11 @@ def main() -> None:
         args.responses = min(args.responses, 5_000)
         args.requests = min(args.requests, 5)
 
-    from engage import create_app
-    from engage.services import migrations
     from engage.services import survey_results as sr
 
     began = time.perf_counter()
-    url = fresh_database()
-    os.environ.setdefault("ENGAGE_INSTANCE_PATH", tempfile.mkdtemp(prefix="engage-bench-"))
-    migrations.upgrade(url)
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": url,
-            "TESTING": True,
-            "WTF_CSRF_ENABLED": False,
-            "RATELIMIT_ENABLED": False,
-            "SERVER_NAME": "localhost",
-        }
-    )
+    url = fresh_database(DB_NAME)
+    app = bench_app(url)
     try:
         with app.app_context():
             from engage.extensions import db
@@ -732,7 +696,7 @@ def main() -> None:
             db.session.remove()
             db.engine.dispose()
         if not args.keep:
-            drop_database()
+            drop_database(DB_NAME)
 
 
 if __name__ == "__main__":
