@@ -13,7 +13,7 @@ from flask import request
 from werkzeug.wrappers import Response
 
 from engage.api.routes import bp
-from engage.api.v1 import _date_arg, _envelope, _int_arg, _rate_limited, token_required
+from engage.api.v1 import _date_range, _envelope, _int_arg, _rate_limited, token_required
 from engage.services import survey_results as sr
 from engage.services.errors import DomainError
 from engage.services.suppression import SuppressedTable
@@ -23,15 +23,10 @@ def _filters() -> sr.ResultsFilter:
     channel = request.args.get("channel") or None
     if channel is not None and channel not in sr.CHANNELS:
         raise DomainError("'channel' must be one of " + ", ".join(sr.CHANNELS))
-    filters = sr.ResultsFilter(
-        date_from=_date_arg("from"),
-        date_to=_date_arg("to"),
-        place_id=_int_arg("place_id"),
-        channel=channel,
+    date_from, date_to = _date_range()
+    return sr.ResultsFilter(
+        date_from=date_from, date_to=date_to, place_id=_int_arg("place_id"), channel=channel
     )
-    if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
-        raise DomainError("'from' must be on or before 'to'")
-    return filters
 
 
 def _filters_json(filters: sr.ResultsFilter) -> dict[str, Any]:

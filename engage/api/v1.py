@@ -85,16 +85,22 @@ def _filters() -> reports.ReportFilter:
     period = request.args.get("period") or "month"
     if period not in reports.PERIODS:
         raise DomainError("'period' must be 'month' or 'quarter'")
-    filters = reports.ReportFilter(
+    date_from, date_to = _date_range()
+    return reports.ReportFilter(
         survey_id=_int_arg("survey_id"),
-        date_from=_date_arg("from"),
-        date_to=_date_arg("to"),
+        date_from=date_from,
+        date_to=date_to,
         place_id=_int_arg("place_id"),
         period=period,
     )
-    if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
+
+
+def _date_range() -> tuple[date | None, date | None]:
+    """'from' and 'to', the right way round."""
+    date_from, date_to = _date_arg("from"), _date_arg("to")
+    if date_from and date_to and date_from > date_to:
         raise DomainError("'from' must be on or before 'to'")
-    return filters
+    return date_from, date_to
 
 
 def _filters_json(filters: reports.ReportFilter) -> dict[str, Any]:
